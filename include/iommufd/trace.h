@@ -28,6 +28,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#ifndef IOMMUFD_API
+/* marks the library's exported functions (the library builds with hidden visibility) */
+#define IOMMUFD_API __attribute__((visibility("default")))
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -62,7 +67,7 @@ typedef void (*IOMMUFDTraceEventFunc)(const char *name, bool enabled, bool compi
  * @return how many events the patterns matched, counted once per pattern;
  *         0 when nothing matched (a misspelt pattern, for instance).
  */
-unsigned int iommufd_trace_enable(const char *patterns);
+IOMMUFD_API unsigned int iommufd_trace_enable(const char *patterns);
 
 /**
  * The log state of one event.
@@ -70,7 +75,7 @@ unsigned int iommufd_trace_enable(const char *patterns);
  * @return 1 when enabled, 0 when disabled or compiled out, -1 when no event
  *         has that name
  */
-int iommufd_trace_event_get_state(const char *name);
+IOMMUFD_API int iommufd_trace_event_get_state(const char *name);
 
 /**
  * Call @p fn for each event known to the library, in registration order.
@@ -78,7 +83,7 @@ int iommufd_trace_event_get_state(const char *name);
  * @param opaque passed to @p fn
  * @return the number of events
  */
-size_t iommufd_trace_list(IOMMUFDTraceEventFunc fn, void *opaque);
+IOMMUFD_API size_t iommufd_trace_list(IOMMUFDTraceEventFunc fn, void *opaque);
 
 /**
  * Send log lines to @p fn instead of the default output (stderr, or the file
@@ -86,13 +91,13 @@ size_t iommufd_trace_list(IOMMUFDTraceEventFunc fn, void *opaque);
  * @param fn     the sink; NULL restores the default output
  * @param opaque passed to @p fn with each line
  */
-void iommufd_trace_set_sink(IOMMUFDTraceSink fn, void *opaque);
+IOMMUFD_API void iommufd_trace_set_sink(IOMMUFDTraceSink fn, void *opaque);
 
 /**
  * Prefix each log line with a monotonic timestamp and the thread id.
  * @param on true to add the prefix, false to remove it
  */
-void iommufd_trace_set_timestamps(bool on);
+IOMMUFD_API void iommufd_trace_set_timestamps(bool on);
 
 #ifdef __cplusplus
 }
