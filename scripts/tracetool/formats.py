@@ -44,6 +44,8 @@ def format_h(events, backends, opts):
             '']
     out += ['/* backends: %s */' % _backend_names(backends)]
     for b in backends:
+        out.append('#define IOMMUFD_TRACE_BACKEND_%s 1' % b.name.upper())
+    for b in backends:
         out += b.h_includes(opts)
     out.append('')
     for ev in events:

@@ -16,6 +16,9 @@
 #endif
 
 /* backends: log,ust,dtrace */
+#define IOMMUFD_TRACE_BACKEND_LOG 1
+#define IOMMUFD_TRACE_BACKEND_UST 1
+#define IOMMUFD_TRACE_BACKEND_DTRACE 1
 #include "tests/trace-ust-test.h"
 
 extern uint16_t _iommufd_trace_dstate_test_noargs IOMMUFD_TRACE_HIDDEN;

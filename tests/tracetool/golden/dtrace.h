@@ -16,6 +16,7 @@
 #endif
 
 /* backends: dtrace */
+#define IOMMUFD_TRACE_BACKEND_DTRACE 1
 
 extern uint16_t _iommufd_trace_dstate_test_noargs IOMMUFD_TRACE_HIDDEN;
 extern unsigned short iommufd_test_noargs_semaphore IOMMUFD_TRACE_HIDDEN;

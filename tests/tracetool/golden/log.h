@@ -16,6 +16,7 @@
 #endif
 
 /* backends: log */
+#define IOMMUFD_TRACE_BACKEND_LOG 1
 
 extern uint16_t _iommufd_trace_dstate_test_noargs IOMMUFD_TRACE_HIDDEN;
 void _iommufd_trace_log_test_noargs(void) IOMMUFD_TRACE_COLD;

@@ -16,6 +16,7 @@
 #endif
 
 /* backends: ust */
+#define IOMMUFD_TRACE_BACKEND_UST 1
 #include "tests/trace-ust-test.h"
 
 extern uint16_t _iommufd_trace_dstate_test_noargs IOMMUFD_TRACE_HIDDEN;
