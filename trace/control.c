@@ -112,6 +112,9 @@ void _iommufd_trace_log_emit(const char *event, const char *fmt, ...)
                        ts.tv_nsec / 1000, (int)gettid());
     }
     pre += snprintf(stack + pre, sizeof(stack) - (size_t)pre, "%s ", event);
+    if (pre < 0 || (size_t)pre >= sizeof(stack)) {
+        return;     /* cannot happen: tracetool limits names to 100 characters */
+    }
 
     va_start(ap, fmt);
     int n = vsnprintf(stack + pre, sizeof(stack) - (size_t)pre, fmt, ap);

@@ -14,6 +14,11 @@ rejection raises TracetoolError carrying the file name and line number.
 import re
 
 MAX_ARGS = 10
+MAX_NAME = 100      # LTTng-UST: "provider:event" at most 127 characters
+
+C_KEYWORDS = frozenset('''auto break case char const continue default do double else enum
+extern float for goto if inline int long register restrict return short signed sizeof static
+struct switch typedef union unsigned void volatile while _Bool _Atomic bool true false'''.split())
 
 IDENT = r'[A-Za-z_][A-Za-z0-9_]*'
 _LINE_RE = re.compile(r'^(?P<props>(?:' + IDENT + r'\s+)*)(?P<name>' + IDENT +
@@ -177,6 +182,8 @@ def _parse_args(text, err):
         name = m.group('name')
         if name in TYPES or name in ('const', 'unsigned', 'signed', 'void'):
             err("argument %d has no name" % (i + 1))
+        if name in C_KEYWORDS:
+            err("argument name '%s' is a C keyword" % name)
         if name in names:
             err("duplicate argument name '%s'" % name)
         names.add(name)
@@ -327,6 +334,8 @@ def parse_file(filename, text=None):
         m = _LINE_RE.match(line)
         if not m:
             err("syntax error: expected '[disable] name(type arg, ...) \"format\"'")
+        if len(m.group('name')) > MAX_NAME:
+            err('event name longer than %d characters' % MAX_NAME)
         props = m.group('props').split()
         for p in props:
             if p not in _KNOWN_PROPS:

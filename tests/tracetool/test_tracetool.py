@@ -70,6 +70,10 @@ NEGATIVE_CASES = [
      "duplicate event name 'ok_event' (first defined at"),
     ('missing final newline', GOOD + 'foo(int a) "a %d"', 2, 'missing newline at end of file'),
     ('unterminated format', 'foo(int a) "a %d\n', 1, 'unterminated string literal'),
+    ('a C keyword as argument name', 'foo(int default) "%d"\n', 1,
+     "argument name 'default' is a C keyword"),
+    ('an event name too long for LTTng', 'e' * 101 + '(int a) "%d"\n', 1,
+     'event name longer than 100 characters'),
 ]
 
 
