@@ -7,10 +7,6 @@
 
 #define IOMMUFD_INTERNAL_FN __attribute__((visibility("hidden")))
 
-/* Name ("IOMMU_IOAS_MAP") and first release of an iommufd command number
- * (0x80...), or NULL. */
-IOMMUFD_INTERNAL_FN const char *_iommufd_command_name(unsigned int nr);
-IOMMUFD_INTERNAL_FN const char *_iommufd_command_since(unsigned int nr);
 /* Append the hint for an errno of a command to *errp (guarded errp). */
 IOMMUFD_INTERNAL_FN void _iommufd_error_add_hint(IOMMUFDError **errp, unsigned int nr, int err);
 /* The fd of a connected backend, or -1 with an EBADF error naming `what`. */

@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "backends/iommufd-internal.h"
@@ -77,13 +78,13 @@ static const struct {
         "IOMMU_IOAS_NOIOMMU_GET_PA", "a release after 6.19" },
 };
 
-const char *_iommufd_command_name(unsigned int nr)
+const char *iommufd_command_name(unsigned int nr)
 {
     unsigned int i = nr - IOMMUFD_CMD_BASE;
     return nr >= IOMMUFD_CMD_BASE && i < G_N_ELEMENTS(commands) ? commands[i].name : NULL;
 }
 
-const char *_iommufd_command_since(unsigned int nr)
+const char *iommufd_command_since(unsigned int nr)
 {
     unsigned int i = nr - IOMMUFD_CMD_BASE;
     return nr >= IOMMUFD_CMD_BASE && i < G_N_ELEMENTS(commands) ? commands[i].since : NULL;
@@ -96,7 +97,7 @@ const char *_iommufd_command_since(unsigned int nr)
  */
 void _iommufd_error_add_hint(IOMMUFDError **errp, unsigned int nr, int err)
 {
-    const char *name = _iommufd_command_name(nr);
+    const char *name = iommufd_command_name(nr);
 
     switch (err) {
     case ENOTTY:
@@ -104,7 +105,7 @@ void _iommufd_error_add_hint(IOMMUFDError **errp, unsigned int nr, int err)
                                   "This kernel lacks %s (added in Linux %s); probe with "
                                   "iommufd_backend_probe() and fall back.\n",
                                   name ? name : "the command",
-                                  _iommufd_command_since(nr) ? _iommufd_command_since(nr) : "?");
+                                  iommufd_command_since(nr) ? iommufd_command_since(nr) : "?");
         break;
     case EOPNOTSUPP:
         iommufd_error_append_hint(errp,
@@ -401,7 +402,7 @@ unsigned int iommufd_backend_get_users(IOMMUFDBackend *be)
 #define IOCTL_ERROR(errp, nr, err, fmt, ...)                                         \
     do {                                                                             \
         iommufd_error_setg_errno((errp), (err), "%s(" fmt ") failed",                \
-                                 _iommufd_command_name(nr), __VA_ARGS__);            \
+                                 iommufd_command_name(nr), __VA_ARGS__);            \
         _iommufd_error_add_hint((errp), (nr), (err));                                \
     } while (0)
 
@@ -665,6 +666,631 @@ bool iommufd_backend_get_iova_ranges(IOMMUFDBackend *be, uint32_t ioas_id,
     *n_ranges = cmd.num_iovas;
     if (alignment) {
         *alignment = cmd.out_iova_alignment;
+    }
+    return true;
+}
+
+bool iommufd_backend_allow_iovas(IOMMUFDBackend *be, uint32_t ioas_id,
+                                 const IOMMUFDIovaRange *ranges, uint32_t n_ranges,
+                                 IOMMUFDError **errp)
+{
+    IOMMUFD_ERRP_GUARD();
+    int fd = BACKEND_FD(be, "IOMMU_IOAS_ALLOW_IOVAS", errp);
+    if (fd < 0) {
+        return false;
+    }
+    if (n_ranges && !ranges) {
+        return BAD_ARG(errp, "IOMMU_IOAS_ALLOW_IOVAS(ioas_id %u): %u ranges but no array",
+                       ioas_id, n_ranges);
+    }
+    struct iommu_iova_range *buf = g_new0(struct iommu_iova_range, n_ranges ? n_ranges : 1);
+    for (uint32_t i = 0; i < n_ranges; i++) {
+        buf[i].start = ranges[i].start;
+        buf[i].last = ranges[i].last;
+    }
+    struct iommu_ioas_allow_iovas cmd = {
+        .size = sizeof(cmd),
+        .ioas_id = ioas_id,
+        .num_iovas = n_ranges,
+        .allowed_iovas = (uintptr_t)buf,
+    };
+    int err = _iommufd_ioctl(fd, IOMMU_IOAS_ALLOW_IOVAS, &cmd);
+    g_free(buf);
+    trace_iommufd_backend_allow_iovas(fd, cmd.ioas_id, cmd.num_iovas, err);
+    if (err) {
+        IOCTL_ERROR(errp, IOMMUFD_CMD_IOAS_ALLOW_IOVAS, err, "ioas_id %u, num_iovas %u",
+                    cmd.ioas_id, cmd.num_iovas);
+        return false;
+    }
+    return true;
+}
+
+static bool do_option(IOMMUFDBackend *be, uint16_t op, uint32_t option_id, uint32_t object_id,
+                      uint64_t *val, IOMMUFDError **errp)
+{
+    IOMMUFD_ERRP_GUARD();
+    int fd = BACKEND_FD(be, "IOMMU_OPTION", errp);
+    if (fd < 0) {
+        return false;
+    }
+    if (!val) {
+        return BAD_ARG(errp, "IOMMU_OPTION(option_id %u): val must not be NULL", option_id);
+    }
+    struct iommu_option cmd = {
+        .size = sizeof(cmd),
+        .option_id = option_id,
+        .op = op,
+        .object_id = object_id,
+        .val64 = op == IOMMU_OPTION_OP_SET ? *val : 0,
+    };
+    int err = _iommufd_ioctl(fd, IOMMU_OPTION, &cmd);
+    trace_iommufd_backend_option(fd, cmd.option_id, cmd.op, cmd.object_id, cmd.val64, err);
+    if (err) {
+        IOCTL_ERROR(errp, IOMMUFD_CMD_OPTION, err, "option_id %u, op %s, object_id %u",
+                    cmd.option_id, op == IOMMU_OPTION_OP_SET ? "set" : "get", cmd.object_id);
+        if (err == EPERM && option_id == IOMMU_OPTION_RLIMIT_MODE) {
+            iommufd_error_append_hint(errp, "Setting the accounting mode needs "
+                                      "CAP_SYS_RESOURCE.\n");
+        } else if (err == EBUSY && option_id == IOMMU_OPTION_RLIMIT_MODE) {
+            iommufd_error_append_hint(errp, "Set the accounting mode before mapping "
+                                      "anything.\n");
+        }
+        return false;
+    }
+    *val = cmd.val64;
+    return true;
+}
+
+bool iommufd_backend_get_option(IOMMUFDBackend *be, uint32_t option_id, uint32_t object_id,
+                                uint64_t *val, IOMMUFDError **errp)
+{
+    return do_option(be, IOMMU_OPTION_OP_GET, option_id, object_id, val, errp);
+}
+
+bool iommufd_backend_set_option(IOMMUFDBackend *be, uint32_t option_id, uint32_t object_id,
+                                uint64_t val, IOMMUFDError **errp)
+{
+    return do_option(be, IOMMU_OPTION_OP_SET, option_id, object_id, &val, errp);
+}
+
+static bool do_vfio_ioas(IOMMUFDBackend *be, uint16_t op, uint32_t *ioas_id,
+                         IOMMUFDError **errp)
+{
+    static const char *const names[] = { "get", "set", "clear" };
+    IOMMUFD_ERRP_GUARD();
+    int fd = BACKEND_FD(be, "IOMMU_VFIO_IOAS", errp);
+    if (fd < 0) {
+        return false;
+    }
+    struct iommu_vfio_ioas cmd = {
+        .size = sizeof(cmd),
+        .ioas_id = op == IOMMU_VFIO_IOAS_SET ? *ioas_id : 0,
+        .op = op,
+    };
+    int err = _iommufd_ioctl(fd, IOMMU_VFIO_IOAS, &cmd);
+    trace_iommufd_backend_vfio_ioas(fd, cmd.op, cmd.ioas_id, err);
+    if (err) {
+        IOCTL_ERROR(errp, IOMMUFD_CMD_VFIO_IOAS, err, "op %s, ioas_id %u", names[op],
+                    cmd.ioas_id);
+        return false;
+    }
+    if (op == IOMMU_VFIO_IOAS_GET) {
+        *ioas_id = cmd.ioas_id;
+    }
+    return true;
+}
+
+bool iommufd_backend_get_vfio_ioas(IOMMUFDBackend *be, uint32_t *ioas_id, IOMMUFDError **errp)
+{
+    if (!ioas_id) {
+        return BAD_ARG(errp, "IOMMU_VFIO_IOAS(op get): ioas_id must not be NULL");
+    }
+    return do_vfio_ioas(be, IOMMU_VFIO_IOAS_GET, ioas_id, errp);
+}
+
+bool iommufd_backend_set_vfio_ioas(IOMMUFDBackend *be, uint32_t ioas_id, IOMMUFDError **errp)
+{
+    return do_vfio_ioas(be, IOMMU_VFIO_IOAS_SET, &ioas_id, errp);
+}
+
+bool iommufd_backend_clear_vfio_ioas(IOMMUFDBackend *be, IOMMUFDError **errp)
+{
+    uint32_t none = 0;
+    return do_vfio_ioas(be, IOMMU_VFIO_IOAS_CLEAR, &none, errp);
+}
+
+bool iommufd_backend_change_process(IOMMUFDBackend *be, IOMMUFDError **errp)
+{
+    IOMMUFD_ERRP_GUARD();
+    int fd = BACKEND_FD(be, "IOMMU_IOAS_CHANGE_PROCESS", errp);
+    if (fd < 0) {
+        return false;
+    }
+    struct iommu_ioas_change_process cmd = { .size = sizeof(cmd) };
+    int err = _iommufd_ioctl(fd, IOMMU_IOAS_CHANGE_PROCESS, &cmd);
+    trace_iommufd_backend_change_process(fd, err);
+    if (err) {
+        IOCTL_ERROR(errp, IOMMUFD_CMD_IOAS_CHANGE_PROCESS, err, "%s", "");
+        if (err == EINVAL) {
+            iommufd_error_append_hint(errp, "Every mapping must be made with "
+                                      "iommufd_backend_map_file_dma() for a hand-over.\n");
+        }
+        return false;
+    }
+    return true;
+}
+
+/* Size-0 probe: EINVAL means the command exists; nothing is created. */
+static int probe_command(int fd, unsigned int nr)
+{
+    uint32_t size0[2] = { 0, 0 };
+    int err = _iommufd_ioctl(fd, _IO(IOMMUFD_TYPE, nr), size0);
+    trace_iommufd_backend_probe(fd, nr, err);
+    return err;
+}
+
+bool iommufd_backend_change_process_capable(IOMMUFDBackend *be)
+{
+    int fd = BACKEND_FD(be, "IOMMU_IOAS_CHANGE_PROCESS", NULL);
+    return fd >= 0 && probe_command(fd, IOMMUFD_CMD_IOAS_CHANGE_PROCESS) == EINVAL;
+}
+
+bool iommufd_backend_probe(IOMMUFDBackend *be, IOMMUFDFeatures *features, IOMMUFDError **errp)
+{
+    IOMMUFD_ERRP_GUARD();
+    int fd = BACKEND_FD(be, "probe", errp);
+    if (fd < 0) {
+        return false;
+    }
+    if (!features) {
+        return BAD_ARG(errp, "iommufd_backend_probe: features must not be NULL");
+    }
+    IOMMUFDFeatures f = { 0 };
+    for (unsigned int nr = IOMMUFD_CMD_BASE; nr < IOMMUFD_CMD_BASE + 32; nr++) {
+        int err = probe_command(fd, nr);
+        if (err == EINVAL) {
+            f.commands |= 1u << (nr - IOMMUFD_CMD_BASE);
+        } else if (err != ENOTTY && nr == IOMMUFD_CMD_DESTROY) {
+            /* even IOMMU_DESTROY is missing: not an iommufd */
+            iommufd_error_setg_errno(errp, err, "probe of %s failed",
+                                     iommufd_command_name(nr));
+            return false;
+        }
+    }
+    f.selftest = probe_command(fd, IOMMUFD_CMD_BASE + 0x20) == EINVAL;
+    *features = f;
+    return true;
+}
+
+bool iommufd_features_has(const IOMMUFDFeatures *features, unsigned int nr)
+{
+    return features && nr >= IOMMUFD_CMD_BASE && nr < IOMMUFD_CMD_BASE + 32 &&
+           (features->commands & (1u << (nr - IOMMUFD_CMD_BASE)));
+}
+
+/* ---- HWPT ------------------------------------------------------------------ */
+
+bool iommufd_backend_alloc_hwpt(IOMMUFDBackend *be, uint32_t dev_id, uint32_t pt_id,
+                                uint32_t flags, uint32_t data_type, uint32_t data_len,
+                                void *data_ptr, uint32_t fault_id, uint32_t *out_hwpt,
+                                IOMMUFDError **errp)
+{
+    IOMMUFD_ERRP_GUARD();
+    int fd = BACKEND_FD(be, "IOMMU_HWPT_ALLOC", errp);
+    if (fd < 0) {
+        return false;
+    }
+    if (!out_hwpt) {
+        return BAD_ARG(errp, "IOMMU_HWPT_ALLOC(dev_id %u, pt_id %u): out_hwpt must not be NULL",
+                       dev_id, pt_id);
+    }
+    if (data_len && !data_ptr) {
+        return BAD_ARG(errp, "IOMMU_HWPT_ALLOC(dev_id %u, pt_id %u): data_len %u without data",
+                       dev_id, pt_id, data_len);
+    }
+    struct iommu_hwpt_alloc cmd = {
+        .size = sizeof(cmd),
+        .flags = flags,
+        .dev_id = dev_id,
+        .pt_id = pt_id,
+        .data_type = data_type,
+        .data_len = data_len,
+        .data_uptr = (uintptr_t)data_ptr,
+        .fault_id = fault_id,
+    };
+    int err = _iommufd_ioctl(fd, IOMMU_HWPT_ALLOC, &cmd);
+    trace_iommufd_backend_alloc_hwpt(fd, cmd.dev_id, cmd.pt_id, cmd.flags, cmd.data_type,
+                                     cmd.data_len, cmd.fault_id, cmd.out_hwpt_id, err);
+    if (err) {
+        IOCTL_ERROR(errp, IOMMUFD_CMD_HWPT_ALLOC, err,
+                    "dev_id %u, pt_id %u, flags 0x%x, data_type %u, data_len %u, fault_id %u",
+                    cmd.dev_id, cmd.pt_id, cmd.flags, cmd.data_type, cmd.data_len,
+                    cmd.fault_id);
+        return false;
+    }
+    *out_hwpt = cmd.out_hwpt_id;
+    return true;
+}
+
+bool iommufd_backend_get_device_info(IOMMUFDBackend *be, uint32_t devid, uint32_t *type,
+                                     void *data, uint32_t len, uint64_t *caps,
+                                     uint8_t *max_pasid_log2, uint32_t *out_len,
+                                     IOMMUFDError **errp)
+{
+    IOMMUFD_ERRP_GUARD();
+    int fd = BACKEND_FD(be, "IOMMU_GET_HW_INFO", errp);
+    if (fd < 0) {
+        return false;
+    }
+    if (!type) {
+        return BAD_ARG(errp, "IOMMU_GET_HW_INFO(dev_id %u): type must not be NULL", devid);
+    }
+    if (len && !data) {
+        return BAD_ARG(errp, "IOMMU_GET_HW_INFO(dev_id %u): len %u without data", devid, len);
+    }
+    struct iommu_hw_info cmd = {
+        .size = sizeof(cmd),
+        .flags = *type ? IOMMU_HW_INFO_FLAG_INPUT_TYPE : 0,
+        .dev_id = devid,
+        .data_len = len,
+        .data_uptr = (uintptr_t)data,
+        .in_data_type = *type,
+    };
+    int err = _iommufd_ioctl(fd, IOMMU_GET_HW_INFO, &cmd);
+    trace_iommufd_backend_get_device_info(fd, cmd.dev_id, cmd.flags, len, cmd.data_len,
+                                          cmd.out_data_type, cmd.out_capabilities,
+                                          cmd.out_max_pasid_log2, err);
+    if (err) {
+        IOCTL_ERROR(errp, IOMMUFD_CMD_GET_HW_INFO, err, "dev_id %u, flags 0x%x, data_len %u",
+                    cmd.dev_id, cmd.flags, len);
+        return false;
+    }
+    *type = cmd.out_data_type;
+    if (caps) {
+        *caps = cmd.out_capabilities;
+    }
+    if (max_pasid_log2) {
+        *max_pasid_log2 = cmd.out_max_pasid_log2;
+    }
+    if (out_len) {
+        *out_len = cmd.data_len;
+    }
+    return true;
+}
+
+bool iommufd_backend_set_dirty_tracking(IOMMUFDBackend *be, uint32_t hwpt_id, bool start,
+                                        IOMMUFDError **errp)
+{
+    IOMMUFD_ERRP_GUARD();
+    int fd = BACKEND_FD(be, "IOMMU_HWPT_SET_DIRTY_TRACKING", errp);
+    if (fd < 0) {
+        return false;
+    }
+    struct iommu_hwpt_set_dirty_tracking cmd = {
+        .size = sizeof(cmd),
+        .flags = start ? IOMMU_HWPT_DIRTY_TRACKING_ENABLE : 0,
+        .hwpt_id = hwpt_id,
+    };
+    int err = _iommufd_ioctl(fd, IOMMU_HWPT_SET_DIRTY_TRACKING, &cmd);
+    trace_iommufd_backend_set_dirty_tracking(fd, cmd.hwpt_id, cmd.flags, err);
+    if (err) {
+        IOCTL_ERROR(errp, IOMMUFD_CMD_HWPT_SET_DIRTY_TRACKING, err, "hwpt_id %u, %s",
+                    cmd.hwpt_id, start ? "start" : "stop");
+        return false;
+    }
+    return true;
+}
+
+uint64_t iommufd_dirty_bitmap_size(uint64_t size, uint64_t page_size)
+{
+    if (!page_size) {
+        return 0;
+    }
+    uint64_t pages = size / page_size + (size % page_size ? 1 : 0);
+    return (pages / 64 + (pages % 64 ? 1 : 0)) * sizeof(uint64_t);
+}
+
+bool iommufd_backend_get_dirty_bitmap(IOMMUFDBackend *be, uint32_t hwpt_id, uint64_t iova,
+                                      uint64_t size, uint64_t page_size, uint64_t *data,
+                                      uint64_t flags, IOMMUFDError **errp)
+{
+    IOMMUFD_ERRP_GUARD();
+    int fd = BACKEND_FD(be, "IOMMU_HWPT_GET_DIRTY_BITMAP", errp);
+    if (fd < 0) {
+        return false;
+    }
+    if (size == 0 || page_size == 0 || !data) {
+        return BAD_ARG(errp, "IOMMU_HWPT_GET_DIRTY_BITMAP(hwpt_id %u): size, page_size and "
+                       "data must not be 0", hwpt_id);
+    }
+    if (flags > UINT32_MAX) {
+        return BAD_ARG(errp, "IOMMU_HWPT_GET_DIRTY_BITMAP(hwpt_id %u): flags 0x%" PRIx64
+                       " do not fit the command", hwpt_id, flags);
+    }
+    struct iommu_hwpt_get_dirty_bitmap cmd = {
+        .size = sizeof(cmd),
+        .hwpt_id = hwpt_id,
+        .flags = (uint32_t)flags,
+        .iova = iova,
+        .length = size,
+        .page_size = page_size,
+        .data = (uintptr_t)data,
+    };
+    int err = _iommufd_ioctl(fd, IOMMU_HWPT_GET_DIRTY_BITMAP, &cmd);
+    trace_iommufd_backend_get_dirty_bitmap(fd, cmd.hwpt_id, cmd.iova, cmd.length,
+                                           cmd.page_size, cmd.flags, err);
+    if (err) {
+        IOCTL_ERROR(errp, IOMMUFD_CMD_HWPT_GET_DIRTY_BITMAP, err,
+                    "hwpt_id %u, iova 0x%" PRIx64 ", size 0x%" PRIx64 ", page_size 0x%" PRIx64
+                    ", flags 0x%x",
+                    cmd.hwpt_id, (uint64_t)cmd.iova, (uint64_t)cmd.length,
+                    (uint64_t)cmd.page_size, cmd.flags);
+        if (err == EINVAL) {
+            iommufd_error_append_hint(errp, "iova and size must be aligned to page_size and to "
+                                      "the IOAS alignment, and tracking must be on.\n");
+        }
+        return false;
+    }
+    return true;
+}
+
+bool iommufd_backend_invalidate_cache(IOMMUFDBackend *be, uint32_t id, uint32_t data_type,
+                                      uint32_t entry_len, uint32_t *entry_num, void *data,
+                                      IOMMUFDError **errp)
+{
+    IOMMUFD_ERRP_GUARD();
+    int fd = BACKEND_FD(be, "IOMMU_HWPT_INVALIDATE", errp);
+    if (fd < 0) {
+        return false;
+    }
+    if (!entry_num) {
+        return BAD_ARG(errp, "IOMMU_HWPT_INVALIDATE(id %u): entry_num must not be NULL", id);
+    }
+    if (*entry_num && !data) {
+        return BAD_ARG(errp, "IOMMU_HWPT_INVALIDATE(id %u): %u entries without data", id,
+                       *entry_num);
+    }
+    uint32_t asked = *entry_num;
+    struct iommu_hwpt_invalidate cmd = {
+        .size = sizeof(cmd),
+        .hwpt_id = id,
+        .data_uptr = (uintptr_t)data,
+        .data_type = data_type,
+        .entry_len = entry_len,
+        .entry_num = asked,
+    };
+    int err = _iommufd_ioctl(fd, IOMMU_HWPT_INVALIDATE, &cmd);
+    trace_iommufd_backend_invalidate_cache(fd, cmd.hwpt_id, cmd.data_type, cmd.entry_len,
+                                           asked, cmd.entry_num, err);
+    /* the kernel writes entry_num back even on failure */
+    *entry_num = cmd.entry_num;
+    if (err) {
+        IOCTL_ERROR(errp, IOMMUFD_CMD_HWPT_INVALIDATE, err,
+                    "id %u, data_type 0x%x, entry_len %u, entry_num %u, handled %u",
+                    cmd.hwpt_id, cmd.data_type, cmd.entry_len, asked, cmd.entry_num);
+        return false;
+    }
+    if (cmd.entry_num != asked) {
+        iommufd_error_setg_code(errp, EIO,
+                                "IOMMU_HWPT_INVALIDATE(id %u, data_type 0x%x): handled %u of "
+                                "%u entries", cmd.hwpt_id, cmd.data_type, cmd.entry_num, asked);
+        return false;
+    }
+    return true;
+}
+
+/* ---- virtualisation -------------------------------------------------------- */
+
+bool iommufd_backend_alloc_faultq(IOMMUFDBackend *be, uint32_t *fault_id, int *fault_fd,
+                                  IOMMUFDError **errp)
+{
+    IOMMUFD_ERRP_GUARD();
+    int fd = BACKEND_FD(be, "IOMMU_FAULT_QUEUE_ALLOC", errp);
+    if (fd < 0) {
+        return false;
+    }
+    if (!fault_id || !fault_fd) {
+        return BAD_ARG(errp, "IOMMU_FAULT_QUEUE_ALLOC: fault_id and fault_fd must not be NULL");
+    }
+    struct iommu_fault_alloc cmd = { .size = sizeof(cmd) };
+    int err = _iommufd_ioctl(fd, IOMMU_FAULT_QUEUE_ALLOC, &cmd);
+    trace_iommufd_backend_alloc_faultq(fd, cmd.out_fault_id, err ? -1 : (int)cmd.out_fault_fd,
+                                       err);
+    if (err) {
+        IOCTL_ERROR(errp, IOMMUFD_CMD_FAULT_QUEUE_ALLOC, err, "flags 0x%x", cmd.flags);
+        return false;
+    }
+    *fault_id = cmd.out_fault_id;
+    *fault_fd = (int)cmd.out_fault_fd;
+    return true;
+}
+
+bool iommufd_backend_alloc_viommu(IOMMUFDBackend *be, uint32_t dev_id, uint32_t type,
+                                  uint32_t hwpt_id, void *data, uint32_t data_len,
+                                  uint32_t *out_viommu_id, IOMMUFDError **errp)
+{
+    IOMMUFD_ERRP_GUARD();
+    int fd = BACKEND_FD(be, "IOMMU_VIOMMU_ALLOC", errp);
+    if (fd < 0) {
+        return false;
+    }
+    if (!out_viommu_id) {
+        return BAD_ARG(errp, "IOMMU_VIOMMU_ALLOC(dev_id %u): out_viommu_id must not be NULL",
+                       dev_id);
+    }
+    if (data_len && !data) {
+        return BAD_ARG(errp, "IOMMU_VIOMMU_ALLOC(dev_id %u): data_len %u without data", dev_id,
+                       data_len);
+    }
+    struct iommu_viommu_alloc cmd = {
+        .size = sizeof(cmd),
+        .type = type,
+        .dev_id = dev_id,
+        .hwpt_id = hwpt_id,
+        .data_len = data_len,
+        .data_uptr = (uintptr_t)data,
+    };
+    int err = _iommufd_ioctl(fd, IOMMU_VIOMMU_ALLOC, &cmd);
+    trace_iommufd_backend_alloc_viommu(fd, cmd.dev_id, cmd.type, cmd.hwpt_id, cmd.data_len,
+                                       cmd.out_viommu_id, err);
+    if (err) {
+        IOCTL_ERROR(errp, IOMMUFD_CMD_VIOMMU_ALLOC, err,
+                    "dev_id %u, type 0x%x, hwpt_id %u, data_len %u", cmd.dev_id, cmd.type,
+                    cmd.hwpt_id, cmd.data_len);
+        return false;
+    }
+    *out_viommu_id = cmd.out_viommu_id;
+    return true;
+}
+
+bool iommufd_backend_alloc_vdev(IOMMUFDBackend *be, uint32_t dev_id, uint32_t viommu_id,
+                                uint64_t virt_id, uint32_t *out_vdev_id, IOMMUFDError **errp)
+{
+    IOMMUFD_ERRP_GUARD();
+    int fd = BACKEND_FD(be, "IOMMU_VDEVICE_ALLOC", errp);
+    if (fd < 0) {
+        return false;
+    }
+    if (!out_vdev_id) {
+        return BAD_ARG(errp, "IOMMU_VDEVICE_ALLOC(dev_id %u): out_vdev_id must not be NULL",
+                       dev_id);
+    }
+    struct iommu_vdevice_alloc cmd = {
+        .size = sizeof(cmd),
+        .viommu_id = viommu_id,
+        .dev_id = dev_id,
+        .virt_id = virt_id,
+    };
+    int err = _iommufd_ioctl(fd, IOMMU_VDEVICE_ALLOC, &cmd);
+    trace_iommufd_backend_alloc_vdev(fd, cmd.dev_id, cmd.viommu_id, cmd.virt_id,
+                                     cmd.out_vdevice_id, err);
+    if (err) {
+        IOCTL_ERROR(errp, IOMMUFD_CMD_VDEVICE_ALLOC, err,
+                    "dev_id %u, viommu_id %u, virt_id 0x%" PRIx64, cmd.dev_id, cmd.viommu_id,
+                    (uint64_t)cmd.virt_id);
+        return false;
+    }
+    *out_vdev_id = cmd.out_vdevice_id;
+    return true;
+}
+
+bool iommufd_backend_alloc_veventq(IOMMUFDBackend *be, uint32_t viommu_id, uint32_t type,
+                                   uint32_t depth, uint32_t *out_veventq_id,
+                                   int *out_veventq_fd, IOMMUFDError **errp)
+{
+    IOMMUFD_ERRP_GUARD();
+    int fd = BACKEND_FD(be, "IOMMU_VEVENTQ_ALLOC", errp);
+    if (fd < 0) {
+        return false;
+    }
+    if (!out_veventq_id || !out_veventq_fd) {
+        return BAD_ARG(errp, "IOMMU_VEVENTQ_ALLOC(viommu_id %u): out_veventq_id and "
+                       "out_veventq_fd must not be NULL", viommu_id);
+    }
+    if (depth == 0) {
+        return BAD_ARG(errp, "IOMMU_VEVENTQ_ALLOC(viommu_id %u, type 0x%x): depth must not be "
+                       "0", viommu_id, type);
+    }
+    struct iommu_veventq_alloc cmd = {
+        .size = sizeof(cmd),
+        .viommu_id = viommu_id,
+        .type = type,
+        .veventq_depth = depth,
+    };
+    int err = _iommufd_ioctl(fd, IOMMU_VEVENTQ_ALLOC, &cmd);
+    trace_iommufd_backend_alloc_veventq(fd, cmd.viommu_id, cmd.type, cmd.veventq_depth,
+                                        cmd.out_veventq_id,
+                                        err ? -1 : (int)cmd.out_veventq_fd, err);
+    if (err) {
+        IOCTL_ERROR(errp, IOMMUFD_CMD_VEVENTQ_ALLOC, err, "viommu_id %u, type 0x%x, depth %u",
+                    cmd.viommu_id, cmd.type, cmd.veventq_depth);
+        if (err == EEXIST) {
+            iommufd_error_append_hint(errp, "A vIOMMU has one event queue per type.\n");
+        }
+        return false;
+    }
+    *out_veventq_id = cmd.out_veventq_id;
+    *out_veventq_fd = (int)cmd.out_veventq_fd;
+    return true;
+}
+
+bool iommufd_backend_alloc_hw_queue(IOMMUFDBackend *be, uint32_t viommu_id, uint32_t queue_type,
+                                    uint32_t index, uint64_t addr, uint64_t length,
+                                    uint32_t *out_id, IOMMUFDError **errp)
+{
+    IOMMUFD_ERRP_GUARD();
+    int fd = BACKEND_FD(be, "IOMMU_HW_QUEUE_ALLOC", errp);
+    if (fd < 0) {
+        return false;
+    }
+    if (!out_id) {
+        return BAD_ARG(errp, "IOMMU_HW_QUEUE_ALLOC(viommu_id %u): out_id must not be NULL",
+                       viommu_id);
+    }
+    if (length == 0) {
+        return BAD_ARG(errp, "IOMMU_HW_QUEUE_ALLOC(viommu_id %u): length must not be 0",
+                       viommu_id);
+    }
+    struct iommu_hw_queue_alloc cmd = {
+        .size = sizeof(cmd),
+        .viommu_id = viommu_id,
+        .type = queue_type,
+        .index = index,
+        .nesting_parent_iova = addr,
+        .length = length,
+    };
+    int err = _iommufd_ioctl(fd, IOMMU_HW_QUEUE_ALLOC, &cmd);
+    trace_iommufd_backend_alloc_hw_queue(fd, cmd.viommu_id, cmd.type, cmd.index,
+                                         cmd.nesting_parent_iova, cmd.length,
+                                         cmd.out_hw_queue_id, err);
+    if (err) {
+        IOCTL_ERROR(errp, IOMMUFD_CMD_HW_QUEUE_ALLOC, err,
+                    "viommu_id %u, type 0x%x, index %u, addr 0x%" PRIx64 ", length 0x%" PRIx64,
+                    cmd.viommu_id, cmd.type, cmd.index, (uint64_t)cmd.nesting_parent_iova,
+                    (uint64_t)cmd.length);
+        return false;
+    }
+    *out_id = cmd.out_hw_queue_id;
+    return true;
+}
+
+bool iommufd_backend_viommu_mmap(IOMMUFDBackend *be, uint32_t viommu_id, uint64_t size,
+                                 uint64_t offset, void **out_ptr, IOMMUFDError **errp)
+{
+    IOMMUFD_ERRP_GUARD();
+    int fd = BACKEND_FD(be, "mmap", errp);
+    if (fd < 0) {
+        return false;
+    }
+    if (!out_ptr || size == 0) {
+        return BAD_ARG(errp, "mmap of vIOMMU %u: out_ptr and size must not be 0", viommu_id);
+    }
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)offset);
+    int err = p == MAP_FAILED ? errno : 0;
+    trace_iommufd_backend_viommu_mmap(fd, viommu_id, size, offset, err ? NULL : p, err);
+    if (err) {
+        iommufd_error_setg_errno(errp, err,
+                                 "mmap of vIOMMU %u (size 0x%" PRIx64 ", offset 0x%" PRIx64
+                                 ") failed", viommu_id, size, offset);
+        return false;
+    }
+    *out_ptr = p;
+    return true;
+}
+
+bool iommufd_backend_viommu_munmap(IOMMUFDBackend *be, void *ptr, uint64_t size,
+                                   IOMMUFDError **errp)
+{
+    (void)be;
+    if (!ptr || size == 0) {
+        return BAD_ARG(errp, "munmap of a vIOMMU region: ptr and size must not be 0");
+    }
+    int err = munmap(ptr, size) < 0 ? errno : 0;
+    trace_iommufd_backend_viommu_munmap(ptr, size, err);
+    if (err) {
+        iommufd_error_setg_errno(errp, err, "munmap of a vIOMMU region (%p, size 0x%" PRIx64
+                                 ") failed", ptr, size);
+        return false;
     }
     return true;
 }

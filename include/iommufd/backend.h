@@ -211,6 +211,358 @@ IOMMUFD_API bool iommufd_backend_get_iova_ranges(IOMMUFDBackend *be, uint32_t io
                                                  IOMMUFDIovaRange **ranges, uint32_t *n_ranges,
                                                  uint64_t *alignment, IOMMUFDError **errp);
 
+/**
+ * IOMMU_IOAS_ALLOW_IOVAS: replace the list of ranges the kernel may choose
+ * IOVAs from (an empty list allows everything usable).
+ * @param be       the backend
+ * @param ioas_id  the IOAS
+ * @param ranges   the ranges (may be NULL when @p n_ranges is 0)
+ * @param n_ranges how many
+ * @param errp     error
+ * @return true on success
+ */
+IOMMUFD_API bool iommufd_backend_allow_iovas(IOMMUFDBackend *be, uint32_t ioas_id,
+                                             const IOMMUFDIovaRange *ranges, uint32_t n_ranges,
+                                             IOMMUFDError **errp);
+
+/** IOMMU_OPTION ids (the kernel's values). */
+enum {
+    IOMMUFD_OPTION_RLIMIT_MODE = 0, /**< global (object_id 0): 0 user, 1 process accounting */
+    IOMMUFD_OPTION_HUGE_PAGES = 1,  /**< per IOAS: 1 (default) allows huge pages, 0 not */
+};
+
+/**
+ * IOMMU_OPTION get.
+ * @param be        the backend
+ * @param option_id IOMMUFD_OPTION_*
+ * @param object_id the IOAS for HUGE_PAGES, 0 for RLIMIT_MODE
+ * @param val       receives the value
+ * @param errp      error
+ * @return true on success
+ */
+IOMMUFD_API bool iommufd_backend_get_option(IOMMUFDBackend *be, uint32_t option_id,
+                                            uint32_t object_id, uint64_t *val,
+                                            IOMMUFDError **errp);
+
+/**
+ * IOMMU_OPTION set.  RLIMIT_MODE needs CAP_SYS_RESOURCE and a context with
+ * nothing mapped yet.
+ * @param be        the backend
+ * @param option_id IOMMUFD_OPTION_*
+ * @param object_id the IOAS for HUGE_PAGES, 0 for RLIMIT_MODE
+ * @param val       the value
+ * @param errp      error
+ * @return true on success
+ */
+IOMMUFD_API bool iommufd_backend_set_option(IOMMUFDBackend *be, uint32_t option_id,
+                                            uint32_t object_id, uint64_t val,
+                                            IOMMUFDError **errp);
+
+/**
+ * IOMMU_VFIO_IOAS get: the IOAS the VFIO type1 compatibility ioctls use.
+ * @param be      the backend
+ * @param ioas_id receives it (ENOENT when there is none)
+ * @param errp    error
+ * @return true on success
+ */
+IOMMUFD_API bool iommufd_backend_get_vfio_ioas(IOMMUFDBackend *be, uint32_t *ioas_id,
+                                               IOMMUFDError **errp);
+
+/**
+ * IOMMU_VFIO_IOAS set.
+ * @param be      the backend
+ * @param ioas_id the IOAS
+ * @param errp    error
+ * @return true on success
+ */
+IOMMUFD_API bool iommufd_backend_set_vfio_ioas(IOMMUFDBackend *be, uint32_t ioas_id,
+                                               IOMMUFDError **errp);
+
+/**
+ * IOMMU_VFIO_IOAS clear.
+ * @param be   the backend
+ * @param errp error
+ * @return true on success
+ */
+IOMMUFD_API bool iommufd_backend_clear_vfio_ioas(IOMMUFDBackend *be, IOMMUFDError **errp);
+
+/**
+ * IOMMU_IOAS_CHANGE_PROCESS (Linux 6.13): move the pinned-memory accounting
+ * of every mapping to the calling process (checkpoint/restart hand-over).
+ * Every mapping must have been made with iommufd_backend_map_file_dma().
+ * @param be   the backend
+ * @param errp error
+ * @return true on success
+ */
+IOMMUFD_API bool iommufd_backend_change_process(IOMMUFDBackend *be, IOMMUFDError **errp);
+
+/**
+ * Whether the kernel has IOMMU_IOAS_CHANGE_PROCESS, by a probe that changes
+ * nothing.
+ * @param be a connected backend
+ * @return true when the command exists
+ */
+IOMMUFD_API bool iommufd_backend_change_process_capable(IOMMUFDBackend *be);
+
+/* ---- HWPT -------------------------------------------------------------- */
+
+/** IOMMU_HWPT_ALLOC flags (the kernel's values). */
+enum {
+    IOMMUFD_HWPT_ALLOC_NEST_PARENT = 1u << 0,    /**< a parent for nested HWPTs (6.7) */
+    IOMMUFD_HWPT_ALLOC_DIRTY_TRACKING = 1u << 1, /**< able to track dirty pages (6.7) */
+    IOMMUFD_HWPT_FAULT_ID_VALID = 1u << 2,       /**< fault_id is valid (6.11) */
+    IOMMUFD_HWPT_ALLOC_PASID = 1u << 3,          /**< attachable to PASIDs (6.15) */
+};
+
+/** IOMMU_HWPT_GET_DIRTY_BITMAP flags. */
+enum {
+    IOMMUFD_HWPT_GET_DIRTY_BITMAP_NO_CLEAR = 1u << 0, /**< read without clearing */
+};
+
+/**
+ * IOMMU_HWPT_ALLOC: a paging HWPT on an IOAS, or a nested HWPT on a
+ * NEST_PARENT HWPT or a vIOMMU (with driver data).
+ * @param be        the backend
+ * @param dev_id    the device it is for
+ * @param pt_id     an IOAS, a NEST_PARENT HWPT, or a vIOMMU
+ * @param flags     IOMMUFD_HWPT_ALLOC_* and IOMMUFD_HWPT_FAULT_ID_VALID
+ * @param data_type the driver data's type (0: none)
+ * @param data_len  its length (0 with data_type 0)
+ * @param data_ptr  the data (NULL with data_len 0)
+ * @param fault_id  the fault queue, with IOMMUFD_HWPT_FAULT_ID_VALID
+ * @param out_hwpt  receives the HWPT id
+ * @param errp      error
+ * @return true on success
+ */
+IOMMUFD_API bool iommufd_backend_alloc_hwpt(IOMMUFDBackend *be, uint32_t dev_id, uint32_t pt_id,
+                                            uint32_t flags, uint32_t data_type,
+                                            uint32_t data_len, void *data_ptr,
+                                            uint32_t fault_id, uint32_t *out_hwpt,
+                                            IOMMUFDError **errp);
+
+/**
+ * IOMMU_GET_HW_INFO: the device's IOMMU type, driver data and capabilities.
+ * @param be             the backend
+ * @param devid          the device
+ * @param type           in: 0 for the default, or the type asked for (sets
+ *                       IOMMU_HW_INFO_FLAG_INPUT_TYPE, newer kernels); out: the type
+ * @param data           buffer for the driver data (may be NULL with len 0)
+ * @param len            its size; the kernel zero-fills what it does not use
+ * @param caps           receives the capabilities (IOMMU_HW_CAP_*), may be NULL
+ * @param max_pasid_log2 receives the PASID width, may be NULL
+ * @param out_len        receives the length of the kernel's data (may be
+ *                       larger than @p len: call again with a larger buffer),
+ *                       may be NULL
+ * @param errp           error
+ * @return true on success
+ */
+IOMMUFD_API bool iommufd_backend_get_device_info(IOMMUFDBackend *be, uint32_t devid,
+                                                 uint32_t *type, void *data, uint32_t len,
+                                                 uint64_t *caps, uint8_t *max_pasid_log2,
+                                                 uint32_t *out_len, IOMMUFDError **errp);
+
+/**
+ * IOMMU_HWPT_SET_DIRTY_TRACKING.  Starting clears the dirty bits.
+ * @param be      the backend
+ * @param hwpt_id a HWPT allocated with IOMMUFD_HWPT_ALLOC_DIRTY_TRACKING
+ * @param start   true to start, false to stop
+ * @param errp    error
+ * @return true on success
+ */
+IOMMUFD_API bool iommufd_backend_set_dirty_tracking(IOMMUFDBackend *be, uint32_t hwpt_id,
+                                                    bool start, IOMMUFDError **errp);
+
+/**
+ * IOMMU_HWPT_GET_DIRTY_BITMAP: one bit per @p page_size page of
+ * [iova, iova + size), bit i of data[i / 64] for the page at
+ * iova + i * page_size.  iova and size must be aligned to page_size and to
+ * the IOAS alignment.
+ * @param be        the backend
+ * @param hwpt_id   the HWPT
+ * @param iova      start
+ * @param size      bytes (not 0)
+ * @param page_size the page size of a bit (a power of two)
+ * @param data      the bitmap: iommufd_dirty_bitmap_size(size, page_size) bytes
+ * @param flags     IOMMUFD_HWPT_GET_DIRTY_BITMAP_NO_CLEAR or 0
+ * @param errp      error
+ * @return true on success
+ */
+IOMMUFD_API bool iommufd_backend_get_dirty_bitmap(IOMMUFDBackend *be, uint32_t hwpt_id,
+                                                  uint64_t iova, uint64_t size,
+                                                  uint64_t page_size, uint64_t *data,
+                                                  uint64_t flags, IOMMUFDError **errp);
+
+/**
+ * The size in bytes of the dirty bitmap of @p size bytes at @p page_size
+ * (whole 64-bit words).
+ * @param size      bytes
+ * @param page_size bytes per bit (not 0)
+ * @return bytes
+ */
+IOMMUFD_API uint64_t iommufd_dirty_bitmap_size(uint64_t size, uint64_t page_size);
+
+/**
+ * IOMMU_HWPT_INVALIDATE: invalidate caches of a nested HWPT or vIOMMU.
+ * @param be         the backend
+ * @param id         the nested HWPT or vIOMMU
+ * @param data_type  the entries' type
+ * @param entry_len  the size of one entry
+ * @param entry_num  in: entries at @p data; out: entries handled (also on
+ *                   failure).  Fewer handled than asked is an error.
+ * @param data       the entries
+ * @param errp       error
+ * @return true when every entry was handled
+ */
+IOMMUFD_API bool iommufd_backend_invalidate_cache(IOMMUFDBackend *be, uint32_t id,
+                                                  uint32_t data_type, uint32_t entry_len,
+                                                  uint32_t *entry_num, void *data,
+                                                  IOMMUFDError **errp);
+
+/* ---- virtualisation ----------------------------------------------------- */
+
+/**
+ * IOMMU_FAULT_QUEUE_ALLOC (6.11): a fault queue and its fd, which belongs to
+ * the caller (close it before destroying the queue).
+ * @param be       the backend
+ * @param fault_id receives the queue's id
+ * @param fault_fd receives its fd (O_CLOEXEC)
+ * @param errp     error
+ * @return true on success
+ */
+IOMMUFD_API bool iommufd_backend_alloc_faultq(IOMMUFDBackend *be, uint32_t *fault_id,
+                                              int *fault_fd, IOMMUFDError **errp);
+
+/**
+ * IOMMU_VIOMMU_ALLOC (6.13).
+ * @param be            the backend
+ * @param dev_id        a device behind the physical IOMMU
+ * @param type          the vIOMMU type
+ * @param hwpt_id       a NEST_PARENT HWPT
+ * @param data          driver data (in/out), or NULL
+ * @param data_len      its size, 0 without data
+ * @param out_viommu_id receives the vIOMMU id
+ * @param errp          error
+ * @return true on success
+ */
+IOMMUFD_API bool iommufd_backend_alloc_viommu(IOMMUFDBackend *be, uint32_t dev_id, uint32_t type,
+                                              uint32_t hwpt_id, void *data, uint32_t data_len,
+                                              uint32_t *out_viommu_id, IOMMUFDError **errp);
+
+/**
+ * IOMMU_VDEVICE_ALLOC (6.13): a device's virtual id on a vIOMMU.
+ * @param be          the backend
+ * @param dev_id      the device
+ * @param viommu_id   the vIOMMU
+ * @param virt_id     the id the guest knows it by (vSID, vRID)
+ * @param out_vdev_id receives the vDEVICE id
+ * @param errp        error
+ * @return true on success
+ */
+IOMMUFD_API bool iommufd_backend_alloc_vdev(IOMMUFDBackend *be, uint32_t dev_id,
+                                            uint32_t viommu_id, uint64_t virt_id,
+                                            uint32_t *out_vdev_id, IOMMUFDError **errp);
+
+/**
+ * IOMMU_VEVENTQ_ALLOC (6.15): an event queue of one type on a vIOMMU; its fd
+ * belongs to the caller.
+ * @param be             the backend
+ * @param viommu_id      the vIOMMU
+ * @param type           the event type
+ * @param depth          how many events it holds before losing some (not 0)
+ * @param out_veventq_id receives its id
+ * @param out_veventq_fd receives its fd (O_CLOEXEC)
+ * @param errp           error
+ * @return true on success
+ */
+IOMMUFD_API bool iommufd_backend_alloc_veventq(IOMMUFDBackend *be, uint32_t viommu_id,
+                                               uint32_t type, uint32_t depth,
+                                               uint32_t *out_veventq_id, int *out_veventq_fd,
+                                               IOMMUFDError **errp);
+
+/**
+ * IOMMU_HW_QUEUE_ALLOC (6.17): a hardware queue backed by guest memory.
+ * @param be         the backend
+ * @param viommu_id  the vIOMMU
+ * @param queue_type the queue type
+ * @param index      the queue's index
+ * @param addr       its guest (nesting parent) IOVA
+ * @param length     bytes (not 0)
+ * @param out_id     receives its id
+ * @param errp       error
+ * @return true on success
+ */
+IOMMUFD_API bool iommufd_backend_alloc_hw_queue(IOMMUFDBackend *be, uint32_t viommu_id,
+                                                uint32_t queue_type, uint32_t index,
+                                                uint64_t addr, uint64_t length,
+                                                uint32_t *out_id, IOMMUFDError **errp);
+
+/**
+ * mmap of the region a vIOMMU's driver data announced (offset and size).
+ * @param be        the backend
+ * @param viommu_id the vIOMMU (for the error message and trace)
+ * @param size      bytes
+ * @param offset    the offset alloc_viommu returned
+ * @param out_ptr   receives the mapping
+ * @param errp      error
+ * @return true on success
+ */
+IOMMUFD_API bool iommufd_backend_viommu_mmap(IOMMUFDBackend *be, uint32_t viommu_id,
+                                             uint64_t size, uint64_t offset, void **out_ptr,
+                                             IOMMUFDError **errp);
+
+/**
+ * munmap of a region iommufd_backend_viommu_mmap returned.
+ * @param be   the backend
+ * @param ptr  the mapping
+ * @param size its size
+ * @param errp error
+ * @return true on success
+ */
+IOMMUFD_API bool iommufd_backend_viommu_munmap(IOMMUFDBackend *be, void *ptr, uint64_t size,
+                                               IOMMUFDError **errp);
+
+/* ---- feature probe ------------------------------------------------------ */
+
+/** What iommufd_backend_probe() found. */
+typedef struct IOMMUFDFeatures {
+    /** bit (nr - 0x80) set when command nr (0x80 .. 0x9f) exists */
+    uint32_t commands;
+    /** the kernel's selftest command (CONFIG_IOMMUFD_TEST) exists */
+    bool selftest;
+} IOMMUFDFeatures;
+
+/**
+ * Which commands the running kernel has, by size-0 probes that create and
+ * change nothing (EINVAL: present, ENOTTY: absent).  Flags and types cannot
+ * be probed this way: they answer EOPNOTSUPP when tried.
+ * @param be       a connected backend
+ * @param features receives the result
+ * @param errp     error
+ * @return true on success
+ */
+IOMMUFD_API bool iommufd_backend_probe(IOMMUFDBackend *be, IOMMUFDFeatures *features,
+                                       IOMMUFDError **errp);
+
+/**
+ * @param features a probe result
+ * @param nr       a command number (0x80 .. 0x9f)
+ * @return whether the command exists
+ */
+IOMMUFD_API bool iommufd_features_has(const IOMMUFDFeatures *features, unsigned int nr);
+
+/**
+ * @param nr a command number (0x80 ...)
+ * @return its name ("IOMMU_IOAS_MAP"), or NULL for an unknown number
+ */
+IOMMUFD_API const char *iommufd_command_name(unsigned int nr);
+
+/**
+ * @param nr a command number
+ * @return the Linux release that added it ("6.13"), or NULL; informational
+ *         only: probe, never compare versions
+ */
+IOMMUFD_API const char *iommufd_command_since(unsigned int nr);
+
 #ifdef __cplusplus
 }
 #endif
