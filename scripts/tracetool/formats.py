@@ -10,7 +10,11 @@ ust-events-c    all groups: defines the tracepoints in the instrumented object
 ust-provider-c  all groups: the probes, built as that separate shared object
 """
 
-from .backends import PROVIDER, arg_decls, arg_names
+from .backends import PROVIDER, arg_decls, arg_names, hidden_proto
+
+
+def dispatch_fn(event):
+    return '_iommufd_trace_dispatch_%s' % event.name
 
 
 def _banner(opts):
@@ -65,6 +69,8 @@ def format_h(events, backends, opts):
         out += ['extern uint16_t _iommufd_trace_dstate_%s IOMMUFD_TRACE_HIDDEN;' % ev.name]
         for b in backends:
             out += b.h_decls(ev)
+        if len(backends) > 1:
+            out.append(hidden_proto(dispatch_fn(ev), ev))
         out += ['#define TRACE_%s_ENABLED 1' % cname,
                 '/* true when any backend would record the event: for computing',
                 ' * costly arguments only when they are needed */',
@@ -72,16 +78,22 @@ def format_h(events, backends, opts):
                 '{']
         gates = [b.h_gate(ev) for b in backends]
         out.append('    return %s;' % (' ||\n           '.join(gates) if gates else 'false'))
-        out += ['}',
-                'static inline void trace_%s(%s)' % (ev.name, arg_decls(ev)),
-                '{']
+        out.append('}')
         if not backends:
+            out += ['static inline void trace_%s(%s)' % (ev.name, arg_decls(ev)), '{']
             out += ['    (void)%s;' % a.name for a in ev.args]
-        for b in backends:
-            out += ['    if (%s) {' % b.h_gate(ev),
-                    '        %s(%s);' % (b.cold_fn(ev), arg_names(ev)),
-                    '    }']
-        out += ['}', '']
+            out += ['}', '']
+            continue
+        # A macro, so that the arguments are evaluated only on the taken
+        # branch: an inline function evaluates them before the gates, and
+        # the compiler does not move loads below an atomic or volatile load.
+        # With several backends, one out-of-line dispatcher re-tests each.
+        fn = backends[0].cold_fn(ev) if len(backends) == 1 else dispatch_fn(ev)
+        out += ['#define trace_%s(...) do { \\' % ev.name,
+                '        if (trace_%s_enabled()) { \\' % ev.name,
+                '            %s(__VA_ARGS__); \\' % fn,
+                '        } \\',
+                '    } while (0)', '']
     out += ['#endif /* %s */' % g, '']
     return '\n'.join(out)
 
@@ -113,6 +125,13 @@ def format_c(events, backends, opts):
             '    _iommufd_trace_register_events(_iommufd_trace_events_%s);' % group,
             '}', '']
     for ev in enabled:
+        if len(backends) > 1:
+            out += ['void %s(%s)' % (dispatch_fn(ev), arg_decls(ev)), '{']
+            for b in backends:
+                out += ['    if (%s) {' % b.h_gate(ev),
+                        '        %s(%s);' % (b.cold_fn(ev), arg_names(ev)),
+                        '    }']
+            out += ['}', '']
         for b in backends:
             out += ['void %s(%s)' % (b.cold_fn(ev), arg_decls(ev)), '{']
             out += ['    ' + line for line in b.c_body(ev)]

@@ -42,6 +42,19 @@ static void _iommufd_trace_register_test(void)
     _iommufd_trace_register_events(_iommufd_trace_events_test);
 }
 
+void _iommufd_trace_dispatch_test_noargs(void)
+{
+    if (__builtin_expect(__atomic_load_n(&_iommufd_trace_dstate_test_noargs, __ATOMIC_RELAXED), 0)) {
+        _iommufd_trace_log_test_noargs();
+    }
+    if (lttng_ust_tracepoint_enabled(iommufd, test_noargs)) {
+        _iommufd_trace_ust_test_noargs();
+    }
+    if (__builtin_expect(__atomic_load_n(&iommufd_test_noargs_semaphore, __ATOMIC_RELAXED), 0)) {
+        _iommufd_trace_dtrace_test_noargs();
+    }
+}
+
 void _iommufd_trace_log_test_noargs(void)
 {
     _iommufd_trace_log_emit("test_noargs", "no arguments");
@@ -55,6 +68,19 @@ void _iommufd_trace_ust_test_noargs(void)
 void _iommufd_trace_dtrace_test_noargs(void)
 {
     STAP_PROBE(iommufd, test_noargs);
+}
+
+void _iommufd_trace_dispatch_test_u32(uint32_t id)
+{
+    if (__builtin_expect(__atomic_load_n(&_iommufd_trace_dstate_test_u32, __ATOMIC_RELAXED), 0)) {
+        _iommufd_trace_log_test_u32(id);
+    }
+    if (lttng_ust_tracepoint_enabled(iommufd, test_u32)) {
+        _iommufd_trace_ust_test_u32(id);
+    }
+    if (__builtin_expect(__atomic_load_n(&iommufd_test_u32_semaphore, __ATOMIC_RELAXED), 0)) {
+        _iommufd_trace_dtrace_test_u32(id);
+    }
 }
 
 void _iommufd_trace_log_test_u32(uint32_t id)
@@ -72,6 +98,19 @@ void _iommufd_trace_dtrace_test_u32(uint32_t id)
     STAP_PROBE1(iommufd, test_u32, id);
 }
 
+void _iommufd_trace_dispatch_test_ints(int8_t a, int16_t b, int32_t c, int64_t d, uint8_t e, uint16_t f, uint64_t g, bool h)
+{
+    if (__builtin_expect(__atomic_load_n(&_iommufd_trace_dstate_test_ints, __ATOMIC_RELAXED), 0)) {
+        _iommufd_trace_log_test_ints(a, b, c, d, e, f, g, h);
+    }
+    if (lttng_ust_tracepoint_enabled(iommufd, test_ints)) {
+        _iommufd_trace_ust_test_ints(a, b, c, d, e, f, g, h);
+    }
+    if (__builtin_expect(__atomic_load_n(&iommufd_test_ints_semaphore, __ATOMIC_RELAXED), 0)) {
+        _iommufd_trace_dtrace_test_ints(a, b, c, d, e, f, g, h);
+    }
+}
+
 void _iommufd_trace_log_test_ints(int8_t a, int16_t b, int32_t c, int64_t d, uint8_t e, uint16_t f, uint64_t g, bool h)
 {
     _iommufd_trace_log_emit("test_ints", "a %d b %d c %" PRId32 " d %" PRId64 " e %u f %u g %" PRIu64 " h %d", a, b, c, d, e, f, g, h);
@@ -85,6 +124,19 @@ void _iommufd_trace_ust_test_ints(int8_t a, int16_t b, int32_t c, int64_t d, uin
 void _iommufd_trace_dtrace_test_ints(int8_t a, int16_t b, int32_t c, int64_t d, uint8_t e, uint16_t f, uint64_t g, bool h)
 {
     STAP_PROBE8(iommufd, test_ints, a, b, c, d, e, f, g, h);
+}
+
+void _iommufd_trace_dispatch_test_hex(uint64_t iova, uint32_t flags, void *ptr)
+{
+    if (__builtin_expect(__atomic_load_n(&_iommufd_trace_dstate_test_hex, __ATOMIC_RELAXED), 0)) {
+        _iommufd_trace_log_test_hex(iova, flags, ptr);
+    }
+    if (lttng_ust_tracepoint_enabled(iommufd, test_hex)) {
+        _iommufd_trace_ust_test_hex(iova, flags, ptr);
+    }
+    if (__builtin_expect(__atomic_load_n(&iommufd_test_hex_semaphore, __ATOMIC_RELAXED), 0)) {
+        _iommufd_trace_dtrace_test_hex(iova, flags, ptr);
+    }
 }
 
 void _iommufd_trace_log_test_hex(uint64_t iova, uint32_t flags, void *ptr)
@@ -102,6 +154,19 @@ void _iommufd_trace_dtrace_test_hex(uint64_t iova, uint32_t flags, void *ptr)
     STAP_PROBE3(iommufd, test_hex, iova, flags, ptr);
 }
 
+void _iommufd_trace_dispatch_test_str(const char *path, int err)
+{
+    if (__builtin_expect(__atomic_load_n(&_iommufd_trace_dstate_test_str, __ATOMIC_RELAXED), 0)) {
+        _iommufd_trace_log_test_str(path, err);
+    }
+    if (lttng_ust_tracepoint_enabled(iommufd, test_str)) {
+        _iommufd_trace_ust_test_str(path, err);
+    }
+    if (__builtin_expect(__atomic_load_n(&iommufd_test_str_semaphore, __ATOMIC_RELAXED), 0)) {
+        _iommufd_trace_dtrace_test_str(path, err);
+    }
+}
+
 void _iommufd_trace_log_test_str(const char *path, int err)
 {
     _iommufd_trace_log_emit("test_str", "path %s err %d", path ? path : "(null)", err);
@@ -115,6 +180,19 @@ void _iommufd_trace_ust_test_str(const char *path, int err)
 void _iommufd_trace_dtrace_test_str(const char *path, int err)
 {
     STAP_PROBE2(iommufd, test_str, path, err);
+}
+
+void _iommufd_trace_dispatch_test_c_types(size_t len, ssize_t ret, unsigned long ul, long l, unsigned long long ull, long long ll, unsigned char uc, unsigned short us)
+{
+    if (__builtin_expect(__atomic_load_n(&_iommufd_trace_dstate_test_c_types, __ATOMIC_RELAXED), 0)) {
+        _iommufd_trace_log_test_c_types(len, ret, ul, l, ull, ll, uc, us);
+    }
+    if (lttng_ust_tracepoint_enabled(iommufd, test_c_types)) {
+        _iommufd_trace_ust_test_c_types(len, ret, ul, l, ull, ll, uc, us);
+    }
+    if (__builtin_expect(__atomic_load_n(&iommufd_test_c_types_semaphore, __ATOMIC_RELAXED), 0)) {
+        _iommufd_trace_dtrace_test_c_types(len, ret, ul, l, ull, ll, uc, us);
+    }
 }
 
 void _iommufd_trace_log_test_c_types(size_t len, ssize_t ret, unsigned long ul, long l, unsigned long long ull, long long ll, unsigned char uc, unsigned short us)
@@ -132,6 +210,19 @@ void _iommufd_trace_dtrace_test_c_types(size_t len, ssize_t ret, unsigned long u
     STAP_PROBE8(iommufd, test_c_types, len, ret, ul, l, ull, ll, uc, us);
 }
 
+void _iommufd_trace_dispatch_test_percent(unsigned int pct)
+{
+    if (__builtin_expect(__atomic_load_n(&_iommufd_trace_dstate_test_percent, __ATOMIC_RELAXED), 0)) {
+        _iommufd_trace_log_test_percent(pct);
+    }
+    if (lttng_ust_tracepoint_enabled(iommufd, test_percent)) {
+        _iommufd_trace_ust_test_percent(pct);
+    }
+    if (__builtin_expect(__atomic_load_n(&iommufd_test_percent_semaphore, __ATOMIC_RELAXED), 0)) {
+        _iommufd_trace_dtrace_test_percent(pct);
+    }
+}
+
 void _iommufd_trace_log_test_percent(unsigned int pct)
 {
     _iommufd_trace_log_emit("test_percent", "progress %u%%", pct);
@@ -145,6 +236,19 @@ void _iommufd_trace_ust_test_percent(unsigned int pct)
 void _iommufd_trace_dtrace_test_percent(unsigned int pct)
 {
     STAP_PROBE1(iommufd, test_percent, pct);
+}
+
+void _iommufd_trace_dispatch_test_ten(uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3, uint32_t a4, uint64_t a5, uint64_t a6, uint64_t a7, int a8, const char *a9)
+{
+    if (__builtin_expect(__atomic_load_n(&_iommufd_trace_dstate_test_ten, __ATOMIC_RELAXED), 0)) {
+        _iommufd_trace_log_test_ten(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9);
+    }
+    if (lttng_ust_tracepoint_enabled(iommufd, test_ten)) {
+        _iommufd_trace_ust_test_ten(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9);
+    }
+    if (__builtin_expect(__atomic_load_n(&iommufd_test_ten_semaphore, __ATOMIC_RELAXED), 0)) {
+        _iommufd_trace_dtrace_test_ten(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9);
+    }
 }
 
 void _iommufd_trace_log_test_ten(uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3, uint32_t a4, uint64_t a5, uint64_t a6, uint64_t a7, int a8, const char *a9)
