@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Output formats of tracetool.
 
-h               per group: trace_<name>() inline functions, TRACE_<NAME>_ENABLED
+h               per group: trace_<name>() as a static inline function and a
+                macro of the same name (calls evaluate the arguments only when
+                the event is on), trace_<name>_enabled(), TRACE_<NAME>_ENABLED
 c               per group: event state, the event table registered at start-up,
                 the out-of-line enabled paths of each backend
 ust-events-h    all groups: the LTTng-UST tracepoint provider header
@@ -89,6 +91,14 @@ def format_h(events, backends, opts):
         # the compiler does not move loads below an atomic or volatile load.
         # With several backends, one out-of-line dispatcher re-tests each.
         fn = backends[0].cold_fn(ev) if len(backends) == 1 else dispatch_fn(ev)
+        # The function serves (trace_x)(...) and &trace_x; calls go through
+        # the macro of the same name below.
+        out += ['static inline void (trace_%s)(%s)' % (ev.name, arg_decls(ev)),
+                '{',
+                '    if (trace_%s_enabled()) {' % ev.name,
+                '        %s(%s);' % (fn, arg_names(ev)),
+                '    }',
+                '}']
         out += ['#define trace_%s(...) do { \\' % ev.name,
                 '        if (trace_%s_enabled()) { \\' % ev.name,
                 '            %s(__VA_ARGS__); \\' % fn,

@@ -206,6 +206,47 @@ static void test_disabled_emit_nothing(void)
     collect_stop(c);
 }
 
+/* the function form: (trace_x)(...) and a pointer to it */
+static void test_function_form(void)
+{
+    Collected *c = collect_start();
+    void (*fp)(uint32_t) = trace_test_u32;
+
+    all_off();
+    iommufd_trace_enable("test_u32");
+    (trace_test_u32)(11);
+    fp(12);
+    all_off();
+    fp(13);
+    g_assert_cmpuint(c->lines->len, ==, 2);
+    g_assert_cmpstr(g_ptr_array_index(c->lines, 0), ==, "test_u32 id 11");
+    g_assert_cmpstr(g_ptr_array_index(c->lines, 1), ==, "test_u32 id 12");
+    collect_stop(c);
+}
+
+/* arguments are evaluated only when the event is on */
+static int evaluated;
+static uint32_t count_evaluation(void)
+{
+    return (uint32_t)++evaluated;
+}
+
+static void test_lazy_arguments(void)
+{
+    Collected *c = collect_start();
+
+    all_off();
+    evaluated = 0;
+    trace_test_u32(count_evaluation());
+    g_assert_cmpint(evaluated, ==, 0);
+    iommufd_trace_enable("test_u32");
+    trace_test_u32(count_evaluation());
+    g_assert_cmpint(evaluated, ==, 1);
+    g_assert_cmpuint(c->lines->len, ==, 1);
+    all_off();
+    collect_stop(c);
+}
+
 static void test_enabled_query(void)
 {
     all_off();
@@ -530,6 +571,8 @@ int main(int argc, char **argv)
     g_test_add_func("/trace/sink-lines", test_sink_lines);
     g_test_add_func("/trace/disabled-emit-nothing", test_disabled_emit_nothing);
     g_test_add_func("/trace/enabled-query", test_enabled_query);
+    g_test_add_func("/trace/function-form", test_function_form);
+    g_test_add_func("/trace/lazy-arguments", test_lazy_arguments);
     g_test_add_func("/trace/control-event", test_control_event);
     g_test_add_func("/trace/timestamps", test_timestamps);
     g_test_add_func("/trace/long-line", test_long_line);

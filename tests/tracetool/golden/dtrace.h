@@ -28,6 +28,12 @@ static inline bool trace_test_noargs_enabled(void)
 {
     return __builtin_expect(__atomic_load_n(&iommufd_test_noargs_semaphore, __ATOMIC_RELAXED), 0);
 }
+static inline void (trace_test_noargs)(void)
+{
+    if (trace_test_noargs_enabled()) {
+        _iommufd_trace_dtrace_test_noargs();
+    }
+}
 #define trace_test_noargs(...) do { \
         if (trace_test_noargs_enabled()) { \
             _iommufd_trace_dtrace_test_noargs(__VA_ARGS__); \
@@ -43,6 +49,12 @@ void _iommufd_trace_dtrace_test_u32(uint32_t id) IOMMUFD_TRACE_COLD;
 static inline bool trace_test_u32_enabled(void)
 {
     return __builtin_expect(__atomic_load_n(&iommufd_test_u32_semaphore, __ATOMIC_RELAXED), 0);
+}
+static inline void (trace_test_u32)(uint32_t id)
+{
+    if (trace_test_u32_enabled()) {
+        _iommufd_trace_dtrace_test_u32(id);
+    }
 }
 #define trace_test_u32(...) do { \
         if (trace_test_u32_enabled()) { \
@@ -60,6 +72,12 @@ static inline bool trace_test_ints_enabled(void)
 {
     return __builtin_expect(__atomic_load_n(&iommufd_test_ints_semaphore, __ATOMIC_RELAXED), 0);
 }
+static inline void (trace_test_ints)(int8_t a, int16_t b, int32_t c, int64_t d, uint8_t e, uint16_t f, uint64_t g, bool h)
+{
+    if (trace_test_ints_enabled()) {
+        _iommufd_trace_dtrace_test_ints(a, b, c, d, e, f, g, h);
+    }
+}
 #define trace_test_ints(...) do { \
         if (trace_test_ints_enabled()) { \
             _iommufd_trace_dtrace_test_ints(__VA_ARGS__); \
@@ -75,6 +93,12 @@ void _iommufd_trace_dtrace_test_hex(uint64_t iova, uint32_t flags, void *ptr) IO
 static inline bool trace_test_hex_enabled(void)
 {
     return __builtin_expect(__atomic_load_n(&iommufd_test_hex_semaphore, __ATOMIC_RELAXED), 0);
+}
+static inline void (trace_test_hex)(uint64_t iova, uint32_t flags, void *ptr)
+{
+    if (trace_test_hex_enabled()) {
+        _iommufd_trace_dtrace_test_hex(iova, flags, ptr);
+    }
 }
 #define trace_test_hex(...) do { \
         if (trace_test_hex_enabled()) { \
@@ -92,6 +116,12 @@ static inline bool trace_test_str_enabled(void)
 {
     return __builtin_expect(__atomic_load_n(&iommufd_test_str_semaphore, __ATOMIC_RELAXED), 0);
 }
+static inline void (trace_test_str)(const char *path, int err)
+{
+    if (trace_test_str_enabled()) {
+        _iommufd_trace_dtrace_test_str(path, err);
+    }
+}
 #define trace_test_str(...) do { \
         if (trace_test_str_enabled()) { \
             _iommufd_trace_dtrace_test_str(__VA_ARGS__); \
@@ -107,6 +137,12 @@ void _iommufd_trace_dtrace_test_c_types(size_t len, ssize_t ret, unsigned long u
 static inline bool trace_test_c_types_enabled(void)
 {
     return __builtin_expect(__atomic_load_n(&iommufd_test_c_types_semaphore, __ATOMIC_RELAXED), 0);
+}
+static inline void (trace_test_c_types)(size_t len, ssize_t ret, unsigned long ul, long l, unsigned long long ull, long long ll, unsigned char uc, unsigned short us)
+{
+    if (trace_test_c_types_enabled()) {
+        _iommufd_trace_dtrace_test_c_types(len, ret, ul, l, ull, ll, uc, us);
+    }
 }
 #define trace_test_c_types(...) do { \
         if (trace_test_c_types_enabled()) { \
@@ -124,6 +160,12 @@ static inline bool trace_test_percent_enabled(void)
 {
     return __builtin_expect(__atomic_load_n(&iommufd_test_percent_semaphore, __ATOMIC_RELAXED), 0);
 }
+static inline void (trace_test_percent)(unsigned int pct)
+{
+    if (trace_test_percent_enabled()) {
+        _iommufd_trace_dtrace_test_percent(pct);
+    }
+}
 #define trace_test_percent(...) do { \
         if (trace_test_percent_enabled()) { \
             _iommufd_trace_dtrace_test_percent(__VA_ARGS__); \
@@ -139,6 +181,12 @@ void _iommufd_trace_dtrace_test_ten(uint32_t a0, uint32_t a1, uint32_t a2, uint3
 static inline bool trace_test_ten_enabled(void)
 {
     return __builtin_expect(__atomic_load_n(&iommufd_test_ten_semaphore, __ATOMIC_RELAXED), 0);
+}
+static inline void (trace_test_ten)(uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3, uint32_t a4, uint64_t a5, uint64_t a6, uint64_t a7, int a8, const char *a9)
+{
+    if (trace_test_ten_enabled()) {
+        _iommufd_trace_dtrace_test_ten(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9);
+    }
 }
 #define trace_test_ten(...) do { \
         if (trace_test_ten_enabled()) { \

@@ -28,6 +28,12 @@ static inline bool trace_test_noargs_enabled(void)
 {
     return lttng_ust_tracepoint_enabled(iommufd, test_noargs);
 }
+static inline void (trace_test_noargs)(void)
+{
+    if (trace_test_noargs_enabled()) {
+        _iommufd_trace_ust_test_noargs();
+    }
+}
 #define trace_test_noargs(...) do { \
         if (trace_test_noargs_enabled()) { \
             _iommufd_trace_ust_test_noargs(__VA_ARGS__); \
@@ -42,6 +48,12 @@ void _iommufd_trace_ust_test_u32(uint32_t id) IOMMUFD_TRACE_COLD;
 static inline bool trace_test_u32_enabled(void)
 {
     return lttng_ust_tracepoint_enabled(iommufd, test_u32);
+}
+static inline void (trace_test_u32)(uint32_t id)
+{
+    if (trace_test_u32_enabled()) {
+        _iommufd_trace_ust_test_u32(id);
+    }
 }
 #define trace_test_u32(...) do { \
         if (trace_test_u32_enabled()) { \
@@ -58,6 +70,12 @@ static inline bool trace_test_ints_enabled(void)
 {
     return lttng_ust_tracepoint_enabled(iommufd, test_ints);
 }
+static inline void (trace_test_ints)(int8_t a, int16_t b, int32_t c, int64_t d, uint8_t e, uint16_t f, uint64_t g, bool h)
+{
+    if (trace_test_ints_enabled()) {
+        _iommufd_trace_ust_test_ints(a, b, c, d, e, f, g, h);
+    }
+}
 #define trace_test_ints(...) do { \
         if (trace_test_ints_enabled()) { \
             _iommufd_trace_ust_test_ints(__VA_ARGS__); \
@@ -72,6 +90,12 @@ void _iommufd_trace_ust_test_hex(uint64_t iova, uint32_t flags, void *ptr) IOMMU
 static inline bool trace_test_hex_enabled(void)
 {
     return lttng_ust_tracepoint_enabled(iommufd, test_hex);
+}
+static inline void (trace_test_hex)(uint64_t iova, uint32_t flags, void *ptr)
+{
+    if (trace_test_hex_enabled()) {
+        _iommufd_trace_ust_test_hex(iova, flags, ptr);
+    }
 }
 #define trace_test_hex(...) do { \
         if (trace_test_hex_enabled()) { \
@@ -88,6 +112,12 @@ static inline bool trace_test_str_enabled(void)
 {
     return lttng_ust_tracepoint_enabled(iommufd, test_str);
 }
+static inline void (trace_test_str)(const char *path, int err)
+{
+    if (trace_test_str_enabled()) {
+        _iommufd_trace_ust_test_str(path, err);
+    }
+}
 #define trace_test_str(...) do { \
         if (trace_test_str_enabled()) { \
             _iommufd_trace_ust_test_str(__VA_ARGS__); \
@@ -102,6 +132,12 @@ void _iommufd_trace_ust_test_c_types(size_t len, ssize_t ret, unsigned long ul, 
 static inline bool trace_test_c_types_enabled(void)
 {
     return lttng_ust_tracepoint_enabled(iommufd, test_c_types);
+}
+static inline void (trace_test_c_types)(size_t len, ssize_t ret, unsigned long ul, long l, unsigned long long ull, long long ll, unsigned char uc, unsigned short us)
+{
+    if (trace_test_c_types_enabled()) {
+        _iommufd_trace_ust_test_c_types(len, ret, ul, l, ull, ll, uc, us);
+    }
 }
 #define trace_test_c_types(...) do { \
         if (trace_test_c_types_enabled()) { \
@@ -118,6 +154,12 @@ static inline bool trace_test_percent_enabled(void)
 {
     return lttng_ust_tracepoint_enabled(iommufd, test_percent);
 }
+static inline void (trace_test_percent)(unsigned int pct)
+{
+    if (trace_test_percent_enabled()) {
+        _iommufd_trace_ust_test_percent(pct);
+    }
+}
 #define trace_test_percent(...) do { \
         if (trace_test_percent_enabled()) { \
             _iommufd_trace_ust_test_percent(__VA_ARGS__); \
@@ -132,6 +174,12 @@ void _iommufd_trace_ust_test_ten(uint32_t a0, uint32_t a1, uint32_t a2, uint32_t
 static inline bool trace_test_ten_enabled(void)
 {
     return lttng_ust_tracepoint_enabled(iommufd, test_ten);
+}
+static inline void (trace_test_ten)(uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3, uint32_t a4, uint64_t a5, uint64_t a6, uint64_t a7, int a8, const char *a9)
+{
+    if (trace_test_ten_enabled()) {
+        _iommufd_trace_ust_test_ten(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9);
+    }
 }
 #define trace_test_ten(...) do { \
         if (trace_test_ten_enabled()) { \
