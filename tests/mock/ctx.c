@@ -741,7 +741,10 @@ int mock_ctx_ioctl(MockCtx *ctx, uint32_t cmd, uint64_t arg)
      * back first proves the reply will fit, so that nothing is done when it
      * would not.
      */
-    if ((op->flags & (OP_RESPOND | OP_RESPOND_GET)) && mock_copy_to_user(arg, buf.bytes, reply)) {
+    bool responds = (op->flags & OP_RESPOND) ||
+                    ((op->flags & OP_RESPOND_GET) &&
+                     ((struct iommu_vfio_ioas *)buf.bytes)->op == IOMMU_VFIO_IOAS_GET);
+    if (responds && mock_copy_to_user(arg, buf.bytes, reply)) {
         return -EFAULT;
     }
     rc = op->fn(ctx, buf.bytes);
