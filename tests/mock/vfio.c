@@ -314,20 +314,51 @@ static int ctx_from_fd(int fd, MockCtx **out)
 }
 
 /*
+ * The kernel model a bind follows: that of the context it binds to.  On a
+ * real machine there is one kernel, and its vfio and iommufd agree; the mock
+ * lets contexts of both models live in one process, so the bind must pick the
+ * rules of the kernel the context belongs to.  But the kernel reads and
+ * checks the struct before it resolves bind.iommufd, so the model has to be
+ * known first: peek at argsz..iommufd (the first 16 bytes, which both models
+ * read, and which any bind that gets as far as resolving the fd must have
+ * readable) and look the fd up without side effects.  When that tells
+ * nothing (unreadable, argsz short, not a mock context) the bind will fail
+ * anyway; the model new contexts get -- the machine's kernel -- decides which
+ * error comes first.
+ */
+static bool bind_model_is_6_12(uint64_t arg)
+{
+    const size_t minsz = offsetofend(struct vfio_device_bind_iommufd, out_devid);
+    struct vfio_device_bind_iommufd peek;
+    MockFile *cf;
+
+    if (!mock_copy_from_user(&peek, arg, minsz) && peek.argsz >= minsz && peek.iommufd >= 0) {
+        cf = mock_fd_lookup(peek.iommufd);
+        if (cf && cf->kind == MOCK_FILE_CTX && cf->ctx) {
+            return cf->ctx->model == MOCK_MODEL_6_12;
+        }
+    }
+    return iommufd_mock_get_kernel() == IOMMUFD_MOCK_KERNEL_6_12;
+}
+
+/*
  * VFIO_DEVICE_BIND_IOMMUFD (vfio_df_ioctl_bind_iommufd), in the kernel's
- * order.  6.12 reads the first 16 bytes only: argsz < 16, any flag or a
- * negative iommufd is EINVAL.  Newest reads argsz first (EINVAL below 16),
- * then the struct as copy_struct_from_user (E2BIG for non-zero bytes past
- * token_uuid_ptr), and knows VFIO_DEVICE_BIND_FLAG_TOKEN.  Then: bound
- * already (this fd) EINVAL; the token; the iommufd (EBADF / EBADFD); another
- * open of the node bound EINVAL; the device is created and out_devid written
- * (EFAULT undoes the bind, as the kernel closes the device).
+ * order, with the rules of the bound context's model (bind_model_is_6_12).
+ * 6.12 reads the first 16 bytes only: argsz < 16, any flag or a negative
+ * iommufd is EINVAL (so a longer argsz is not checked past 16 bytes, and
+ * VFIO_DEVICE_BIND_FLAG_TOKEN is EINVAL).  Newest reads argsz first (EINVAL
+ * below 16), then the struct as copy_struct_from_user (E2BIG for non-zero
+ * bytes past token_uuid_ptr), and knows VFIO_DEVICE_BIND_FLAG_TOKEN.  Then:
+ * bound already (this fd) EINVAL; the token; the iommufd (EBADF / EBADFD);
+ * another open of the node bound EINVAL; the device is created and
+ * out_devid written (EFAULT undoes the bind, as the kernel closes the
+ * device).
  */
 static int vfio_bind(MockFile *f, MockVfioDev *vd, uint64_t arg)
 {
     const size_t minsz = offsetofend(struct vfio_device_bind_iommufd, out_devid);
     struct vfio_device_bind_iommufd bind;
-    bool v6_12 = iommufd_mock_get_kernel() == IOMMUFD_MOCK_KERNEL_6_12;
+    bool v6_12 = bind_model_is_6_12(arg);
     MockCtx *ctx = NULL;
     MockDevice *dev;
     int err = 0, rc;
