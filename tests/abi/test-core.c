@@ -307,6 +307,287 @@ static int issue(int fd, const CmdDesc *c, uint8_t *buf, uint32_t size)
     return rc;
 }
 
+/*
+ * A valid instance of a command, built in a fresh context (prerequisites
+ * created there): the zero-tail rule is then checked on a success, not only on
+ * matching failures.  Returns false when the command's prerequisites need the
+ * selftest and it is absent.  *skip_off, *skip_len: an output not expected to
+ * repeat between two contexts (an fd number), or 0.
+ */
+typedef bool (*ValidFn)(int fd, uint8_t *buf, size_t *skip_off, size_t *skip_len);
+
+static const struct iommu_iova_range valid_range[1] = { { .start = 0x100000, .last = 0x1fffff } };
+static struct iommu_iova_range valid_out_ranges[4];
+static struct iommu_test_hw_info valid_hw_data;
+
+static bool valid_destroy(int fd, uint8_t *buf, size_t *so, size_t *sl)
+{
+    struct iommu_destroy *c = (void *)buf;
+
+    (void)so, (void)sl;
+    c->id = abi_ioas_alloc(fd);
+    return true;
+}
+
+static bool valid_ioas_alloc(int fd, uint8_t *buf, size_t *so, size_t *sl)
+{
+    (void)fd, (void)buf, (void)so, (void)sl;
+    return true;
+}
+
+static bool valid_allow_iovas(int fd, uint8_t *buf, size_t *so, size_t *sl)
+{
+    struct iommu_ioas_allow_iovas *c = (void *)buf;
+
+    (void)so, (void)sl;
+    c->ioas_id = abi_ioas_alloc(fd);
+    c->num_iovas = 1;
+    c->allowed_iovas = (uintptr_t)valid_range;
+    return true;
+}
+
+static bool valid_copy(int fd, uint8_t *buf, size_t *so, size_t *sl)
+{
+    struct iommu_ioas_copy *c = (void *)buf;
+
+    (void)so, (void)sl;
+    c->src_ioas_id = abi_ioas_alloc(fd);
+    c->dst_ioas_id = abi_ioas_alloc(fd);
+    g_assert_cmpint(map_fixed(fd, c->src_ioas_id, buffer, PAGE, 0x100000), ==, 0);
+    c->flags = RW | IOMMU_IOAS_MAP_FIXED_IOVA;
+    c->length = PAGE;
+    c->src_iova = 0x100000;
+    c->dst_iova = 0x200000;
+    return true;
+}
+
+static bool valid_iova_ranges(int fd, uint8_t *buf, size_t *so, size_t *sl)
+{
+    struct iommu_ioas_iova_ranges *c = (void *)buf;
+
+    (void)so, (void)sl;
+    c->ioas_id = abi_ioas_alloc(fd);
+    c->num_iovas = G_N_ELEMENTS(valid_out_ranges);
+    c->allowed_iovas = (uintptr_t)valid_out_ranges;
+    return true;
+}
+
+static bool valid_map(int fd, uint8_t *buf, size_t *so, size_t *sl)
+{
+    struct iommu_ioas_map *c = (void *)buf;
+
+    (void)so, (void)sl;
+    c->ioas_id = abi_ioas_alloc(fd);
+    c->flags = RW;   /* the kernel chooses the IOVA: an output */
+    c->user_va = (uintptr_t)buffer;
+    c->length = 2 * PAGE;
+    return true;
+}
+
+static bool valid_unmap(int fd, uint8_t *buf, size_t *so, size_t *sl)
+{
+    struct iommu_ioas_unmap *c = (void *)buf;
+
+    (void)so, (void)sl;
+    c->ioas_id = abi_ioas_alloc(fd);
+    g_assert_cmpint(map_fixed(fd, c->ioas_id, buffer, 3 * PAGE, 0x100000), ==, 0);
+    c->iova = 0;
+    c->length = U64_MAX;   /* unmap-all: the length unmapped is the output */
+    return true;
+}
+
+static bool valid_option(int fd, uint8_t *buf, size_t *so, size_t *sl)
+{
+    struct iommu_option *c = (void *)buf;
+
+    (void)so, (void)sl;
+    c->option_id = IOMMU_OPTION_HUGE_PAGES;
+    c->op = IOMMU_OPTION_OP_GET;
+    c->object_id = abi_ioas_alloc(fd);
+    return true;
+}
+
+static bool valid_vfio_ioas(int fd, uint8_t *buf, size_t *so, size_t *sl)
+{
+    struct iommu_vfio_ioas *c = (void *)buf;
+    struct iommu_vfio_ioas set = { .size = sizeof(set), .op = IOMMU_VFIO_IOAS_SET };
+
+    (void)so, (void)sl;
+    abi_ioas_alloc(fd);
+    set.ioas_id = abi_ioas_alloc(fd);
+    g_assert_cmpint(abi_ioctl(fd, IOMMU_VFIO_IOAS, &set), ==, 0);
+    c->op = IOMMU_VFIO_IOAS_GET;
+    return true;
+}
+
+static bool valid_hwpt_alloc(int fd, uint8_t *buf, size_t *so, size_t *sl)
+{
+    struct iommu_hwpt_alloc *c = (void *)buf;
+
+    (void)so, (void)sl;
+    if (!have_selftest) {
+        return false;
+    }
+    c->pt_id = abi_ioas_alloc(fd);
+    g_assert_cmpint(abi_mock_domain(fd, c->pt_id, 0, NULL, NULL, &c->dev_id), ==, 0);
+    c->flags = IOMMU_HWPT_ALLOC_NEST_PARENT;
+    return true;
+}
+
+static bool valid_hw_info(int fd, uint8_t *buf, size_t *so, size_t *sl)
+{
+    struct iommu_hw_info *c = (void *)buf;
+    uint32_t ioas;
+
+    (void)so, (void)sl;
+    if (!have_selftest) {
+        return false;
+    }
+    ioas = abi_ioas_alloc(fd);
+    g_assert_cmpint(abi_mock_domain(fd, ioas, 0, NULL, NULL, &c->dev_id), ==, 0);
+    memset(&valid_hw_data, 0, sizeof(valid_hw_data));
+    c->data_len = sizeof(valid_hw_data);
+    c->data_uptr = (uintptr_t)&valid_hw_data;
+    return true;
+}
+
+static bool valid_set_dirty(int fd, uint8_t *buf, size_t *so, size_t *sl)
+{
+    struct iommu_hwpt_set_dirty_tracking *c = (void *)buf;
+    struct iommu_hwpt_alloc a = { .size = sizeof(a), .flags = IOMMU_HWPT_ALLOC_DIRTY_TRACKING };
+
+    (void)so, (void)sl;
+    if (!have_selftest) {
+        return false;
+    }
+    a.pt_id = abi_ioas_alloc(fd);
+    g_assert_cmpint(abi_mock_domain(fd, a.pt_id, 0, NULL, NULL, &a.dev_id), ==, 0);
+    g_assert_cmpint(abi_ioctl(fd, IOMMU_HWPT_ALLOC, &a), ==, 0);
+    c->hwpt_id = a.out_hwpt_id;
+    c->flags = IOMMU_HWPT_DIRTY_TRACKING_ENABLE;
+    return true;
+}
+
+static bool valid_invalidate(int fd, uint8_t *buf, size_t *so, size_t *sl)
+{
+    static const struct iommu_hwpt_selftest data = { .iotlb = IOMMU_TEST_IOTLB_DEFAULT };
+    static struct iommu_hwpt_invalidate_selftest req = { .iotlb_id = 1 };
+    struct iommu_hwpt_invalidate *c = (void *)buf;
+    struct iommu_hwpt_alloc a = { .size = sizeof(a), .flags = IOMMU_HWPT_ALLOC_NEST_PARENT };
+    uint32_t parent;
+
+    (void)so, (void)sl;
+    if (!have_selftest) {
+        return false;
+    }
+    a.pt_id = abi_ioas_alloc(fd);
+    g_assert_cmpint(abi_mock_domain(fd, a.pt_id, 0, NULL, NULL, &a.dev_id), ==, 0);
+    g_assert_cmpint(abi_ioctl(fd, IOMMU_HWPT_ALLOC, &a), ==, 0);
+    parent = a.out_hwpt_id;
+    a.flags = 0;
+    a.pt_id = parent;
+    a.data_type = IOMMU_HWPT_DATA_SELFTEST;
+    a.data_len = 4;   /* offsetofend(iotlb): what every kernel takes */
+    a.data_uptr = (uintptr_t)&data;
+    g_assert_cmpint(abi_ioctl(fd, IOMMU_HWPT_ALLOC, &a), ==, 0);
+    c->hwpt_id = a.out_hwpt_id;
+    c->data_uptr = (uintptr_t)&req;
+    c->data_type = IOMMU_HWPT_INVALIDATE_DATA_SELFTEST;
+    c->entry_len = sizeof(req);
+    c->entry_num = 1;   /* entry_num out: the entries handled */
+    return true;
+}
+
+static bool valid_fault_alloc(int fd, uint8_t *buf, size_t *so, size_t *sl)
+{
+    (void)fd, (void)buf;
+    *so = offsetof(struct iommu_fault_alloc, out_fault_fd);
+    *sl = sizeof(((struct iommu_fault_alloc *)0)->out_fault_fd);
+    return true;
+}
+
+static bool valid_test_cmd(int fd, uint8_t *buf, size_t *so, size_t *sl)
+{
+    struct iommu_test_cmd *c = (void *)buf;
+
+    (void)so, (void)sl;
+    if (!have_selftest) {
+        return false;
+    }
+    c->op = IOMMU_TEST_OP_MOCK_DOMAIN;   /* three ids out */
+    c->id = abi_ioas_alloc(fd);
+    return true;
+}
+
+static const struct {
+    unsigned long ioctl;
+    ValidFn build;
+} valid_cmds[] = {
+    { IOMMU_DESTROY, valid_destroy },
+    { IOMMU_IOAS_ALLOC, valid_ioas_alloc },
+    { IOMMU_IOAS_ALLOW_IOVAS, valid_allow_iovas },
+    { IOMMU_IOAS_COPY, valid_copy },
+    { IOMMU_IOAS_IOVA_RANGES, valid_iova_ranges },
+    { IOMMU_IOAS_MAP, valid_map },
+    { IOMMU_IOAS_UNMAP, valid_unmap },
+    { IOMMU_OPTION, valid_option },
+    { IOMMU_VFIO_IOAS, valid_vfio_ioas },
+    { IOMMU_HWPT_ALLOC, valid_hwpt_alloc },
+    { IOMMU_GET_HW_INFO, valid_hw_info },
+    { IOMMU_HWPT_SET_DIRTY_TRACKING, valid_set_dirty },
+    { IOMMU_HWPT_INVALIDATE, valid_invalidate },
+    { IOMMU_FAULT_QUEUE_ALLOC, valid_fault_alloc },
+    { IOMMU_TEST_CMD, valid_test_cmd },
+};
+
+/* Issue the valid instance with `size`, in its own context; the reply (the
+ * kernel's struct) into out.  False if it cannot be built here. */
+static bool run_valid(const CmdDesc *c, ValidFn build, uint32_t size, uint8_t *out,
+                      size_t *skip_off, size_t *skip_len)
+{
+    uint8_t *buf = g_malloc0(c->size + 16);
+    int fd = abi_open();
+    bool built = build(fd, buf, skip_off, skip_len);
+
+    if (built) {
+        g_assert_cmpint(issue(fd, c, buf, size), ==, 0);
+        for (size_t i = c->size; i < c->size + 16; i++) {
+            g_assert_cmpuint(buf[i], ==, 0);
+        }
+        memcpy(out, buf, c->size);
+    }
+    close(fd);
+    g_free(buf);
+    return built;
+}
+
+/* size = sizeof + 8 with a zero tail: success, and the same outputs as with
+ * size = sizeof (copy_struct_from_user accepts it; the reply is min(size,
+ * sizeof) bytes).  The size word itself is the caller's and differs. */
+static void check_zero_tail_valid(const CmdDesc *c)
+{
+    g_autofree uint8_t *exact = g_malloc0(c->size);
+    g_autofree uint8_t *longer = g_malloc0(c->size);
+    size_t so = 0, sl = 0, so2 = 0, sl2 = 0;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(valid_cmds); i++) {
+        if (valid_cmds[i].ioctl != c->ioctl) {
+            continue;
+        }
+        if (!run_valid(c, valid_cmds[i].build, c->size, exact, &so, &sl)) {
+            g_test_message("no valid %s without the selftest", c->name);
+            return;
+        }
+        g_assert_true(run_valid(c, valid_cmds[i].build, c->size + 8, longer, &so2, &sl2));
+        if (sl) {
+            memset(exact + so, 0, sl);
+            memset(longer + so, 0, sl);
+        }
+        g_assert_cmpmem(exact + 4, c->size - 4, longer + 4, c->size - 4);
+        return;
+    }
+}
+
 static void test_size_contract(gconstpointer data)
 {
     const CmdDesc *c = data;
@@ -356,6 +637,9 @@ static void test_size_contract(gconstpointer data)
     for (size_t i = c->size; i < c->size + 8; i++) {
         g_assert_cmpuint(buf[i], ==, 0);
     }
+
+    /* the same with a valid command: success and the same outputs */
+    check_zero_tail_valid(c);
 
     /* the oldest size accepted, zero-extended: same answer as the full size */
     if (c->min < c->size) {
@@ -591,6 +875,11 @@ static void test_objects_ids(void)
 
     for (size_t i = 0; i < G_N_ELEMENTS(ids); i++) {
         ids[i] = abi_ioas_alloc(fd);
+        /* the context's xarray allocates with XA_FLAGS_ALLOC1: a fresh
+         * context's first object is 1 */
+        if (i == 0) {
+            g_assert_cmpuint(ids[i], ==, 1);
+        }
         g_assert_cmpuint(ids[i], !=, 0);
         g_assert_cmpuint(ids[i], <=, INT32_MAX);
         for (size_t j = 0; j < i; j++) {
@@ -2031,6 +2320,135 @@ static void test_access_rw(Fx *fx, gconstpointer data)
     close(afd);
 }
 
+static int access_replace_ioas(int fd, int access_fd, uint32_t ioas)
+{
+    struct iommu_test_cmd cmd = {
+        .op = IOMMU_TEST_OP_ACCESS_REPLACE_IOAS, .id = (uint32_t)access_fd,
+    };
+
+    cmd.access_replace_ioas.ioas_id = ioas;
+    return tcmd(fd, &cmd);
+}
+
+/*
+ * ACCESS_REPLACE_IOAS (iommufd_access_replace): the new id must be an IOAS
+ * (ENOENT), the access fd a selftest access (EBADFD); the same IOAS is a
+ * no-op; moving first tells the access to unmap everything (the selftest's
+ * unmap callback drops every pinned item), then the access holds the new
+ * IOAS instead of the old one.
+ */
+static void test_access_replace_ioas(void)
+{
+    const uint64_t iova_b = 4 * (uint64_t)BUFFER_SIZE;
+    uint32_t a, b, c, d, stdev = 0, hwpt = 0, dev = 0, id = 0, id2 = 0;
+    int fd, afd = -1;
+
+    NEED_SELFTEST();
+    fd = abi_open();
+    a = abi_ioas_alloc(fd);
+    b = abi_ioas_alloc(fd);
+    c = abi_ioas_alloc(fd);
+    g_assert_cmpint(map_fixed(fd, a, buffer, BUFFER_SIZE, MOCK_APERTURE_START), ==, 0);
+    g_assert_cmpint(map_fixed(fd, b, buffer, BUFFER_SIZE, iova_b), ==, 0);
+    g_assert_cmpint(abi_mock_domain(fd, c, 0, &stdev, &hwpt, &dev), ==, 0);
+    g_assert_cmpint(create_access(fd, a, MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES, &afd), ==, 0);
+
+    /* not an IOAS, not an access */
+    g_assert_cmpint(access_replace_ioas(fd, afd, 0x7fffffff), ==, -ENOENT);
+    g_assert_cmpint(access_replace_ioas(fd, afd, hwpt), ==, -ENOENT);
+    g_assert_cmpint(access_replace_ioas(fd, afd, dev), ==, -ENOENT);
+    g_assert_cmpint(access_replace_ioas(fd, afd, stdev), ==, -ENOENT);
+    g_assert_cmpint(access_replace_ioas(fd, fd, b), ==, -EBADFD);
+    g_assert_cmpint(access_replace_ioas(fd, STDIN_FILENO, b), ==, -EBADFD);
+
+    /* the access still works on its IOAS; a has no domain: the access pins */
+    g_assert_cmpint(access_pages(fd, afd, MOCK_APERTURE_START, 4 * PAGE, buffer, 0, &id), ==, 0);
+    g_assert_cmpint(check_refs(fd, buffer, 4 * PAGE, 1), ==, 0);
+    /* the same IOAS: nothing happens, the pin stays */
+    g_assert_cmpint(access_replace_ioas(fd, afd, a), ==, 0);
+    g_assert_cmpint(check_refs(fd, buffer, 4 * PAGE, 1), ==, 0);
+    g_assert_cmpint(abi_destroy(fd, a), ==, -EBUSY);
+
+    /* with pinned pages: unpinned on the way, the item is gone */
+    g_assert_cmpint(access_replace_ioas(fd, afd, b), ==, 0);
+    g_assert_cmpint(destroy_access_pages(fd, afd, id), ==, -ENOENT);
+    g_assert_cmpint(check_refs(fd, buffer, 4 * PAGE, 0), ==, 0);
+    /* the old IOAS is free, the new one held */
+    g_assert_cmpint(abi_destroy(fd, b), ==, -EBUSY);
+    g_assert_cmpint(access_pages(fd, afd, MOCK_APERTURE_START, PAGE, buffer, 0, &id2), ==,
+                    -ENOENT);
+    g_assert_cmpint(access_pages(fd, afd, iova_b + PAGE, PAGE, buffer + PAGE, 0, &id2), ==, 0);
+    g_assert_cmpint(check_refs(fd, buffer + PAGE, PAGE, 1), ==, 0);
+    unmap_ok(fd, a, MOCK_APERTURE_START, BUFFER_SIZE);
+    g_assert_cmpint(destroy_access_pages(fd, afd, id2), ==, 0);
+    g_assert_cmpint(check_refs(fd, buffer, BUFFER_SIZE, 0), ==, 0);
+    g_assert_cmpint(abi_destroy(fd, a), ==, 0);
+
+    /* without pinned pages, into an empty IOAS */
+    d = abi_ioas_alloc(fd);
+    g_assert_cmpint(access_replace_ioas(fd, afd, d), ==, 0);
+    g_assert_cmpint(abi_destroy(fd, b), ==, 0);
+    g_assert_cmpint(abi_destroy(fd, d), ==, -EBUSY);
+    {
+        uint8_t tmp[8];
+
+        g_assert_cmpint(access_rw(fd, afd, iova_b, tmp, sizeof(tmp), 0), ==, -ENOENT);
+    }
+    /* closing the access fd lets its IOAS go */
+    close(afd);
+    g_assert_cmpint(abi_destroy(fd, d), ==, 0);
+    g_assert_cmpint(abi_destroy(fd, stdev), ==, 0);
+    close(fd);
+
+    fd = abi_open();
+    g_assert_cmpint(check_refs(fd, buffer, BUFFER_SIZE, 0), ==, 0);
+    close(fd);
+}
+
+static int set_temp_memory_limit(int fd, uint32_t limit)
+{
+    struct iommu_test_cmd cmd = { .op = IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT };
+
+    cmd.memory_limit.limit = limit;
+    return tcmd(fd, &cmd);
+}
+
+/* The selftest's iommufd_test_memory_limit (default 65536) bounds the
+ * kernel's temporary batch memory; below sizeof(unsigned long) + sizeof(u32)
+ * the batch could not hold one element: EINVAL.  The smallest value works:
+ * mapping into a domain and pinning through an access still succeed. */
+#define TEMP_MEMORY_LIMIT_DEFAULT 65536u
+
+static void test_temp_memory_limit(void)
+{
+    const uint32_t min = sizeof(unsigned long) + sizeof(uint32_t);
+    uint32_t ioas, stdev = 0, hwpt = 0, id = 0;
+    int fd, afd = -1;
+
+    NEED_SELFTEST();
+    fd = abi_open();
+    g_assert_cmpint(set_temp_memory_limit(fd, 0), ==, -EINVAL);
+    g_assert_cmpint(set_temp_memory_limit(fd, min - 1), ==, -EINVAL);
+    g_assert_cmpint(set_temp_memory_limit(fd, min), ==, 0);
+
+    ioas = abi_ioas_alloc(fd);
+    g_assert_cmpint(abi_mock_domain(fd, ioas, 0, &stdev, &hwpt, NULL), ==, 0);
+    g_assert_cmpint(map_fixed(fd, ioas, buffer, BUFFER_SIZE, MOCK_APERTURE_START), ==, 0);
+    g_assert_cmpint(check_map(fd, hwpt, MOCK_APERTURE_START, BUFFER_SIZE, buffer), ==, 0);
+    g_assert_cmpint(check_refs(fd, buffer, BUFFER_SIZE, 1), ==, 0);
+    g_assert_cmpint(create_access(fd, ioas, MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES, &afd), ==,
+                    0);
+    g_assert_cmpint(access_pages(fd, afd, MOCK_APERTURE_START, BUFFER_SIZE, buffer, 0, &id), ==,
+                    0);
+    g_assert_cmpint(destroy_access_pages(fd, afd, id), ==, 0);
+    close(afd);
+    unmap_ok(fd, ioas, MOCK_APERTURE_START, BUFFER_SIZE);
+    g_assert_cmpint(check_refs(fd, buffer, BUFFER_SIZE, 0), ==, 0);
+
+    g_assert_cmpint(set_temp_memory_limit(fd, TEMP_MEMORY_LIMIT_DEFAULT), ==, 0);
+    close(fd);
+}
+
 /* ==== 4. VFIO type1 compatibility on /dev/iommu ============================= */
 
 static int vfio_call(int fd, unsigned long cmd, unsigned long arg)
@@ -2443,6 +2861,8 @@ int main(int argc, char **argv)
     g_test_add_func("/core/ioas/option-rlimit", test_option_rlimit);
     g_test_add_func("/core/ioas/vfio-ioas", test_vfio_ioas);
     g_test_add_func("/core/ioas/change-process", test_change_process);
+    g_test_add_func("/core/ioas/access-replace-ioas", test_access_replace_ioas);
+    g_test_add_func("/core/ioas/temp-memory-limit", test_temp_memory_limit);
 
     g_test_add_func("/core/vfio/simple", test_vfio_simple);
     g_test_add_func("/core/vfio/no-ioas", test_vfio_no_ioas);
