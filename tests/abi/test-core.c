@@ -230,13 +230,17 @@ static void assert_iova_usable(int fd, uint32_t ioas, uint64_t iova, uint64_t le
     g_assert_true(inside);
 }
 
-/* An address range of n pages that is guaranteed not mapped in this process. */
-static void *unmapped_va(size_t n)
+/*
+ * n pages the caller cannot pin: a PROT_NONE mapping, kept until the test
+ * unmaps it.  (An unmapped hole would do for the kernel too, but another
+ * thread or a sanitizer's allocator may map something there before the test
+ * uses it; PROT_NONE fails pinning, EFAULT, just the same.)
+ */
+static void *inaccessible_va(size_t n)
 {
     void *p = mmap(NULL, n * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
     g_assert_true(p != MAP_FAILED);
-    munmap(p, n * PAGE);
     return p;
 }
 
@@ -1275,8 +1279,8 @@ static void test_map_user_memory(Fx *fx, gconstpointer data)
     half = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     g_assert_true(half != MAP_FAILED);
     memset(half, 1, 4 * PAGE);
-    g_assert_cmpint(munmap(half + 2 * PAGE, 2 * PAGE), ==, 0);
-    hole = unmapped_va(4);
+    g_assert_cmpint(mprotect(half + 2 * PAGE, 2 * PAGE, PROT_NONE), ==, 0);
+    hole = inaccessible_va(4);
 
     ro = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     g_assert_true(ro != MAP_FAILED);
@@ -1326,7 +1330,8 @@ static void test_map_user_memory(Fx *fx, gconstpointer data)
         g_assert_cmpint(check_refs(fx->fd, ro, PAGE, 0), ==, 0);
     }
 
-    munmap(half, 2 * PAGE);
+    munmap(half, 4 * PAGE);
+    munmap(hole, 4 * PAGE);
     munmap(ro, PAGE);
 }
 
