@@ -14,6 +14,22 @@
 
 #define DEFAULT_DEV_DIR "/dev/vfio/devices"
 
+/* Hints for the errnos people hit on the cdev ioctls (guarded errp). */
+static void vfio_hint(IOMMUFDError **errp, const char *name, int err, bool pasid)
+{
+    if (err == ENOTTY) {
+        iommufd_error_append_hint(errp, "This kernel lacks %s (added in Linux 6.6, with "
+                                  "CONFIG_VFIO_DEVICE_CDEV), or the fd is not a VFIO cdev "
+                                  "device.\n", name);
+    } else if (pasid && (err == EINVAL || err == EOPNOTSUPP)) {
+        iommufd_error_append_hint(errp, "PASID attach needs Linux 6.15 and a device and "
+                                  "HWPT that support PASIDs.\n");
+    } else if (err == EOPNOTSUPP) {
+        iommufd_error_append_hint(errp, "The kernel or the device does not support a flag or "
+                                  "type of this request: retry without it.\n");
+    }
+}
+
 int iommufd_vfio_device_open(const char *path, IOMMUFDError **errp)
 {
     if (!path) {
@@ -118,7 +134,10 @@ bool iommufd_backend_bind_device(IOMMUFDBackend *be, int vfio_fd, const uint8_t 
                                  "failed", vfio_fd, fd, cmd.flags);
         if (err == EINVAL) {
             iommufd_error_append_hint(errp, "A device binds once, and only when opened "
-                                      "through its cdev node.\n");
+                                      "through its cdev node%s.\n", token_uuid ?
+                                      "; a VF token needs Linux 6.17" : "");
+        } else {
+            vfio_hint(errp, "VFIO_DEVICE_BIND_IOMMUFD", err, false);
         }
         return false;
     }
@@ -149,9 +168,8 @@ static bool do_attach(int vfio_fd, bool use_pasid, uint32_t pasid, uint32_t pt_i
         if (err == EINVAL && !use_pasid) {
             iommufd_error_append_hint(errp, "Bind the device first, and attach it to an IOAS "
                                       "or HWPT of the same iommufd.\n");
-        } else if (err == EINVAL || err == EOPNOTSUPP) {
-            iommufd_error_append_hint(errp, "PASID attach needs Linux 6.15 and a device and "
-                                      "HWPT that support PASIDs.\n");
+        } else {
+            vfio_hint(errp, "VFIO_DEVICE_ATTACH_IOMMUFD_PT", err, use_pasid);
         }
         return false;
     }
@@ -175,6 +193,7 @@ bool iommufd_vfio_device_attach_pasid(int vfio_fd, uint32_t pasid, uint32_t pt_i
 
 static bool do_detach(int vfio_fd, bool use_pasid, uint32_t pasid, IOMMUFDError **errp)
 {
+    IOMMUFD_ERRP_GUARD();
     if (vfio_fd < 0) {
         iommufd_error_setg_code(errp, EINVAL, "VFIO_DEVICE_DETACH_IOMMUFD_PT: no device fd");
         return false;
@@ -190,6 +209,7 @@ static bool do_detach(int vfio_fd, bool use_pasid, uint32_t pasid, IOMMUFDError 
         iommufd_error_setg_errno(errp, err,
                                  "VFIO_DEVICE_DETACH_IOMMUFD_PT(vfio fd %d, flags 0x%x, pasid %u) "
                                  "failed", vfio_fd, cmd.flags, cmd.pasid);
+        vfio_hint(errp, "VFIO_DEVICE_DETACH_IOMMUFD_PT", err, use_pasid);
         return false;
     }
     return true;

@@ -772,6 +772,10 @@ static bool do_vfio_ioas(IOMMUFDBackend *be, uint16_t op, uint32_t *ioas_id,
     if (err) {
         IOCTL_ERROR(errp, IOMMUFD_CMD_VFIO_IOAS, err, "op %s, ioas_id %u", names[op],
                     cmd.ioas_id);
+        if (err == ENODEV && op == IOMMU_VFIO_IOAS_GET) {
+            iommufd_error_append_hint(errp, "No IOAS serves the VFIO compatibility ioctls yet: "
+                                      "set one with iommufd_backend_set_vfio_ioas().\n");
+        }
         return false;
     }
     if (op == IOMMU_VFIO_IOAS_GET) {
@@ -850,14 +854,23 @@ bool iommufd_backend_probe(IOMMUFDBackend *be, IOMMUFDFeatures *features, IOMMUF
         int err = probe_command(fd, nr);
         if (err == EINVAL) {
             f.commands |= 1u << (nr - IOMMUFD_CMD_BASE);
-        } else if (err != ENOTTY && nr == IOMMUFD_CMD_DESTROY) {
-            /* even IOMMU_DESTROY is missing: not an iommufd */
-            iommufd_error_setg_errno(errp, err, "probe of %s failed",
-                                     iommufd_command_name(nr));
+        } else if (err != ENOTTY) {
+            /* a size-0 probe answers EINVAL or ENOTTY: anything else (an
+             * fd that is no iommufd, ENOMEM, ...) is a failed probe, never
+             * an absent command */
+            iommufd_error_setg_errno(errp, err, "probe of %s (0x%x) failed",
+                                     iommufd_command_name(nr) ? iommufd_command_name(nr)
+                                                              : "a command", nr);
             return false;
         }
     }
-    f.selftest = probe_command(fd, IOMMUFD_CMD_BASE + 0x20) == EINVAL;
+    int err = probe_command(fd, IOMMUFD_CMD_BASE + 0x20);
+    if (err != EINVAL && err != ENOTTY) {
+        iommufd_error_setg_errno(errp, err, "probe of IOMMU_TEST_CMD (0x%x) failed",
+                                 IOMMUFD_CMD_BASE + 0x20);
+        return false;
+    }
+    f.selftest = err == EINVAL;
     *features = f;
     return true;
 }
@@ -1030,6 +1043,94 @@ bool iommufd_backend_get_dirty_bitmap(IOMMUFDBackend *be, uint32_t hwpt_id, uint
                                       "the IOAS alignment, and tracking must be on.\n");
         }
         return false;
+    }
+    return true;
+}
+
+bool iommufd_dirty_range_check(uint64_t iova, uint64_t size, uint64_t page_size,
+                               uint64_t iova_alignment, IOMMUFDError **errp)
+{
+    uint64_t end;
+
+    if (page_size == 0 || (page_size & (page_size - 1))) {
+        return BAD_ARG(errp, "dirty range (iova 0x%" PRIx64 ", size 0x%" PRIx64 "): page_size "
+                       "0x%" PRIx64 " is not a power of two", iova, size, page_size);
+    }
+    if (size == 0) {
+        return BAD_ARG(errp, "dirty range (iova 0x%" PRIx64 "): size must not be 0", iova);
+    }
+    if (__builtin_add_overflow(iova, size, &end)) {
+        return BAD_ARG(errp, "dirty range (iova 0x%" PRIx64 ", size 0x%" PRIx64 "): overflows "
+                       "the IOVA space", iova, size);
+    }
+    if ((iova | size) & (page_size - 1)) {
+        return BAD_ARG(errp, "dirty range (iova 0x%" PRIx64 ", size 0x%" PRIx64 "): not aligned "
+                       "to page_size 0x%" PRIx64, iova, size, page_size);
+    }
+    if (iova_alignment > 1) {
+        if (iova_alignment & (iova_alignment - 1)) {
+            return BAD_ARG(errp, "dirty range: IOVA alignment 0x%" PRIx64 " is not a power of "
+                           "two", iova_alignment);
+        }
+        if ((iova | size) & (iova_alignment - 1)) {
+            return BAD_ARG(errp, "dirty range (iova 0x%" PRIx64 ", size 0x%" PRIx64 "): not "
+                           "aligned to the IOAS alignment 0x%" PRIx64, iova, size,
+                           iova_alignment);
+        }
+    }
+    return true;
+}
+
+bool iommufd_backend_walk_dirty_bitmap(IOMMUFDBackend *be, uint32_t hwpt_id, uint64_t iova,
+                                       uint64_t size, uint64_t page_size,
+                                       uint64_t iova_alignment, uint64_t flags, uint64_t *buf,
+                                       size_t buf_size, IOMMUFDDirtyChunkFunc fn, void *opaque,
+                                       IOMMUFDError **errp)
+{
+    IOMMUFD_ERRP_GUARD();
+    if (!IOMMUFD_IS_BACKEND(be)) {
+        return BAD_ARG(errp, "dirty bitmap walk (hwpt_id %u): no backend", hwpt_id);
+    }
+    if (!buf || !fn || buf_size < sizeof(uint64_t) || buf_size % sizeof(uint64_t) ||
+        ((uintptr_t)buf & (sizeof(uint64_t) - 1))) {
+        return BAD_ARG(errp, "dirty bitmap walk (hwpt_id %u): needs a callback and an 8-byte "
+                       "aligned buffer of a multiple of 8 bytes (buf_size %zu)", hwpt_id,
+                       buf_size);
+    }
+    if (!iommufd_dirty_range_check(iova, size, page_size, iova_alignment, errp)) {
+        iommufd_error_prepend(errp, "dirty bitmap walk (hwpt_id %u): ", hwpt_id);
+        return false;
+    }
+    /* the IOVA one buffer covers, capped so that it cannot overflow */
+    uint64_t bits = (uint64_t)buf_size * 8;
+    uint64_t chunk = bits > UINT64_MAX / page_size ? size : bits * page_size;
+    if (iova_alignment > 1) {
+        chunk &= ~(iova_alignment - 1);
+        if (chunk == 0) {
+            return BAD_ARG(errp, "dirty bitmap walk (hwpt_id %u): a buffer of %zu bytes covers "
+                           "less than the IOAS alignment 0x%" PRIx64, hwpt_id, buf_size,
+                           iova_alignment);
+        }
+    }
+    uint64_t done = 0;
+    while (done < size) {
+        uint64_t left = size - done;
+        uint64_t len = left < chunk ? left : chunk;
+        uint64_t at = iova + done;
+        memset(buf, 0, iommufd_dirty_bitmap_size(len, page_size));
+        if (!iommufd_backend_get_dirty_bitmap(be, hwpt_id, at, len, page_size, buf, flags,
+                                              errp)) {
+            return false;
+        }
+        if (!fn(at, len, page_size, buf, opaque, errp)) {
+            if (!*errp) {
+                iommufd_error_setg_code(errp, ECANCELED, "dirty bitmap walk (hwpt_id %u): "
+                                        "stopped by the callback at iova 0x%" PRIx64, hwpt_id,
+                                        at);
+            }
+            return false;
+        }
+        done += len;
     }
     return true;
 }
@@ -1281,7 +1382,9 @@ bool iommufd_backend_viommu_mmap(IOMMUFDBackend *be, uint32_t viommu_id, uint64_
 bool iommufd_backend_viommu_munmap(IOMMUFDBackend *be, void *ptr, uint64_t size,
                                    IOMMUFDError **errp)
 {
-    (void)be;
+    if (!IOMMUFD_IS_BACKEND(be)) {
+        return BAD_ARG(errp, "munmap of a vIOMMU region: no backend");
+    }
     if (!ptr || size == 0) {
         return BAD_ARG(errp, "munmap of a vIOMMU region: ptr and size must not be 0");
     }

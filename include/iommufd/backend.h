@@ -261,7 +261,7 @@ IOMMUFD_API bool iommufd_backend_set_option(IOMMUFDBackend *be, uint32_t option_
 /**
  * IOMMU_VFIO_IOAS get: the IOAS the VFIO type1 compatibility ioctls use.
  * @param be      the backend
- * @param ioas_id receives it (ENOENT when there is none)
+ * @param ioas_id receives it (ENODEV when none is set, as the kernel answers)
  * @param errp    error
  * @return true on success
  */
@@ -400,6 +400,71 @@ IOMMUFD_API bool iommufd_backend_get_dirty_bitmap(IOMMUFDBackend *be, uint32_t h
  * @return bytes
  */
 IOMMUFD_API uint64_t iommufd_dirty_bitmap_size(uint64_t size, uint64_t page_size);
+
+/**
+ * Check a dirty-bitmap range before asking the kernel: @p page_size a power
+ * of two, @p size not 0, no overflow, and @p iova and @p iova + @p size
+ * aligned to @p page_size and to the IOAS's IOVA alignment (which
+ * iommufd_backend_get_iova_ranges() reports).  Issues no ioctl.
+ * @param iova           start
+ * @param size           bytes
+ * @param page_size      bytes per bit
+ * @param iova_alignment the IOAS alignment (0 or 1: none known)
+ * @param errp           error (EINVAL naming the value that is wrong)
+ * @return true when the kernel's alignment rules hold
+ */
+IOMMUFD_API bool iommufd_dirty_range_check(uint64_t iova, uint64_t size, uint64_t page_size,
+                                           uint64_t iova_alignment, IOMMUFDError **errp);
+
+/**
+ * Called by iommufd_backend_walk_dirty_bitmap() once per chunk.
+ * @param iova      the chunk's first IOVA
+ * @param size      the chunk's bytes
+ * @param page_size bytes per bit
+ * @param bitmap    bit i of bitmap[i / 64]: the page at iova + i * page_size
+ *                  is dirty (iommufd_dirty_bitmap_size(size, page_size) bytes,
+ *                  valid during the call only)
+ * @param opaque    the walk's opaque pointer
+ * @param errp      error to set when returning false
+ * @return true to go on, false to stop the walk (with an error, or without
+ *         one to stop early: the walk then fails with ECANCELED)
+ */
+typedef bool (*IOMMUFDDirtyChunkFunc)(uint64_t iova, uint64_t size, uint64_t page_size,
+                                      const uint64_t *bitmap, void *opaque,
+                                      IOMMUFDError **errp);
+
+/**
+ * Read the dirty bitmap of a large range (all of guest RAM) in chunks
+ * through a buffer of the caller's size, handing each chunk to @p fn: one
+ * IOMMU_HWPT_GET_DIRTY_BITMAP per chunk, no allocation.  A chunk covers
+ * buf_size * 8 pages (the last one what is left); chunk boundaries keep the
+ * IOAS alignment.  The range is checked first with
+ * iommufd_dirty_range_check() (EINVAL, no ioctl).  Without
+ * IOMMUFD_HWPT_GET_DIRTY_BITMAP_NO_CLEAR, each chunk's bits are cleared as
+ * it is read: when the walk fails part way, the chunks before were read and
+ * cleared.
+ * @param be             the backend
+ * @param hwpt_id        a HWPT with dirty tracking on
+ * @param iova           start
+ * @param size           bytes (not 0)
+ * @param page_size      bytes per bit (a power of two)
+ * @param iova_alignment the IOAS alignment (from iommufd_backend_get_iova_ranges;
+ *                       0: none known)
+ * @param flags          IOMMUFD_HWPT_GET_DIRTY_BITMAP_NO_CLEAR or 0
+ * @param buf            the bitmap buffer, 8-byte aligned
+ * @param buf_size       its size in bytes: a multiple of 8, at least 8, and
+ *                       covering at least iova_alignment bytes of IOVA
+ * @param fn             called per chunk
+ * @param opaque         passed to @p fn
+ * @param errp           error (the failing chunk's, or @p fn's)
+ * @return true when every chunk was read and accepted
+ */
+IOMMUFD_API bool iommufd_backend_walk_dirty_bitmap(IOMMUFDBackend *be, uint32_t hwpt_id,
+                                                   uint64_t iova, uint64_t size,
+                                                   uint64_t page_size, uint64_t iova_alignment,
+                                                   uint64_t flags, uint64_t *buf,
+                                                   size_t buf_size, IOMMUFDDirtyChunkFunc fn,
+                                                   void *opaque, IOMMUFDError **errp);
 
 /**
  * IOMMU_HWPT_INVALIDATE: invalidate caches of a nested HWPT or vIOMMU.
