@@ -598,6 +598,34 @@ static void test_hwpt_alloc(Fixture *f, gconstpointer data)
     g_assert_true(iommufd_backend_free_id(f->be, parent, &err));
 }
 
+/*
+ * The selftest's DIRTY op marks the pages of `page` bytes whose bits are set
+ * in `bits`.  It is issued at the mock domain's own 2 KiB granularity: Linux
+ * 6.12's selftest indexes its IOPTEs by iova / 2 KiB but looks them up by
+ * iova / page_size, so any other page size marks the wrong IOPTEs there.
+ */
+static int mark_dirty(int fd, uint32_t hwpt, uint64_t iova, uint64_t len, uint64_t page,
+                      const uint64_t *bits)
+{
+    const uint64_t io_page = 2048, per = page / io_page;
+    uint64_t n = len / io_page;
+    g_autofree uint64_t *fine = g_new0(uint64_t, (n + 63) / 64);
+    struct iommu_test_cmd cmd = { .size = sizeof(cmd), .op = IOMMU_TEST_OP_DIRTY, .id = hwpt };
+
+    for (uint64_t i = 0; i < len / page; i++) {
+        if (bits[i / 64] & (1ull << (i % 64))) {
+            for (uint64_t j = i * per; j < (i + 1) * per; j++) {
+                fine[j / 64] |= 1ull << (j % 64);
+            }
+        }
+    }
+    cmd.dirty.iova = iova;
+    cmd.dirty.length = len;
+    cmd.dirty.page_size = io_page;
+    cmd.dirty.uptr = (uintptr_t)fine;
+    return ioctl(fd, IOMMU_TEST_CMD, &cmd) ? -errno : 0;
+}
+
 static void test_dirty_tracking(Fixture *f, gconstpointer data)
 {
     (void)data;
@@ -616,16 +644,7 @@ static void test_dirty_tracking(Fixture *f, gconstpointer data)
 
     /* the selftest marks pages 0, 5 and 63 dirty */
     uint64_t mark = (1ull << 0) | (1ull << 5) | (1ull << 63);
-    struct iommu_test_cmd cmd = {
-        .size = sizeof(cmd),
-        .op = IOMMU_TEST_OP_DIRTY,
-        .id = hwpt,
-    };
-    cmd.dirty.iova = iova;
-    cmd.dirty.length = len;
-    cmd.dirty.page_size = page;
-    cmd.dirty.uptr = (uintptr_t)&mark;
-    g_assert_cmpint(ioctl(f->fd, IOMMU_TEST_CMD, &cmd), ==, 0);
+    g_assert_cmpint(mark_dirty(f->fd, hwpt, iova, len, page, &mark), ==, 0);
 
     g_assert_cmpuint(iommufd_dirty_bitmap_size(len, page), ==, 8);
     uint64_t bitmap = 0;
@@ -1498,12 +1517,7 @@ static void test_dirty_walk(Fixture *f, gconstpointer data)
     for (size_t i = 0; i < G_N_ELEMENTS(marked); i++) {
         mark[marked[i] / 64] |= 1ull << (marked[i] % 64);
     }
-    struct iommu_test_cmd cmd = { .size = sizeof(cmd), .op = IOMMU_TEST_OP_DIRTY, .id = hwpt };
-    cmd.dirty.iova = base;
-    cmd.dirty.length = len;
-    cmd.dirty.page_size = page;
-    cmd.dirty.uptr = (uintptr_t)mark;
-    g_assert_cmpint(ioctl(f->fd, IOMMU_TEST_CMD, &cmd), ==, 0);
+    g_assert_cmpint(mark_dirty(f->fd, hwpt, base, len, page, mark), ==, 0);
 
     WalkState w = {
         .base = base, .page = page,
@@ -1610,11 +1624,23 @@ static void test_dirty_walk(Fixture *f, gconstpointer data)
     g_array_unref(w.chunks);
     g_array_unref(w.dirty);
     g_assert_true(iommufd_backend_set_dirty_tracking(f->be, hwpt, false, &err));
-    /* stopped: reading is refused */
-    g_assert_false(iommufd_backend_get_dirty_bitmap(f->be, hwpt, base, len, page, big, 0, &err));
-    g_assert_nonnull(err);
-    iommufd_error_free(err);
-    err = NULL;
+    /* stopped: the selftest driver refuses the read, but 6.12's bitmap walk
+     * drops the driver's error (seen on 6.12.117): success with no bit set */
+    if (model_612(f)) {
+        memset(big, 0, sizeof(big));
+        g_assert_true(iommufd_backend_get_dirty_bitmap(f->be, hwpt, base, len, page, big, 0,
+                                                       &err));
+        g_assert_null(err);
+        for (size_t i = 0; i < G_N_ELEMENTS(big); i++) {
+            g_assert_cmphex(big[i], ==, 0);
+        }
+    } else {
+        g_assert_false(iommufd_backend_get_dirty_bitmap(f->be, hwpt, base, len, page, big, 0,
+                                                        &err));
+        g_assert_nonnull(err);
+        iommufd_error_free(err);
+        err = NULL;
+    }
     struct iommu_destroy d = { .size = sizeof(d), .id = stdev };
     g_assert_cmpint(ioctl(f->fd, IOMMU_DESTROY, &d), ==, 0);
     g_assert_true(iommufd_backend_unmap_dma(f->be, f->ioas_id, base, len, NULL, &err));
