@@ -7,6 +7,10 @@ runs) in one kernel model, with TAP output.
     test-demo.py PROBE MODEL trace    with --trace 'iommufd_*': one trace line
                                       per ioctl, agreeing with the steps
     test-demo.py PROBE MODEL errors   a walk that fails, and usage errors
+    test-demo.py PROBE MODEL features `iommufd-probe --mock features`: one line
+                                      per command, yes/no as the model has it
+    test-demo.py PROBE MODEL script DEMO BUILDDIR
+                                      scripts/demo itself (DEMO), on BUILDDIR
 
 MODEL is newest or 6.12 (IOMMUFD_MOCK_KERNEL).  The tool re-runs itself with
 the mock preloaded, as a user's `--mock` would.
@@ -160,9 +164,11 @@ elif mode == 'trace':
     probes = lines_of('iommufd_backend_probe')
     ok(len(probes) == 33, 'the feature probe: 32 commands and the selftest command',
        len(probes))
-    viommu_probe = [l for l in probes if ' nr 0x94 ' in l]
-    ok(viommu_probe and viommu_probe[0].endswith(' ret %d' % (22 if newest else 25)),
-       'IOMMU_VIOMMU_ALLOC probed: EINVAL (present) or ENOTTY (6.12)', viommu_probe)
+    # IOMMU_VIOMMU_ALLOC is command 0x90 (IOMMUFD_CMD_VIOMMU_ALLOC)
+    viommu_probe = [l for l in probes if re.search(r' nr 0x90 ret -?\d+$', l)]
+    ok(len(viommu_probe) == 1 and viommu_probe[0].endswith(' ret %d' % (22 if newest else 25)),
+       'IOMMU_VIOMMU_ALLOC (0x90) probed once: EINVAL (present) or ENOTTY (6.12)',
+       viommu_probe)
     if f.get('IOAS, device attached') and f.get('nesting parent'):
         ioas = f['IOAS, device attached'].group(1)
         ok(field(lines_of('iommufd_backend_alloc_ioas')[0], 'ioas_id') == ioas,
@@ -201,6 +207,95 @@ elif mode == 'errors':
     ok(rc == 2 and 'usage:' in err, 'features takes no argument: usage, exit 2', (rc, err))
     rc, out, err = run('--mock', '--trace', 'no_such_event*', 'demo')
     ok(rc == 2 and 'matches no event' in err, '--trace that matches nothing: exit 2', (rc, err))
+elif mode == 'features':
+    # One line per command 0x80 .. 0x95 (the kernel's numbers and the release
+    # that added each, written down here independently of the library), then
+    # the selftest command.  Present: 6.12 up to 0x8e; the newest model up to
+    # 0x94 (0x95, IOMMU_IOAS_NOIOMMU_GET_PA, needs a no-IOMMU set-up).
+    COMMANDS = [
+        (0x80, 'IOMMU_DESTROY', '6.2'), (0x81, 'IOMMU_IOAS_ALLOC', '6.2'),
+        (0x82, 'IOMMU_IOAS_ALLOW_IOVAS', '6.2'), (0x83, 'IOMMU_IOAS_COPY', '6.2'),
+        (0x84, 'IOMMU_IOAS_IOVA_RANGES', '6.2'), (0x85, 'IOMMU_IOAS_MAP', '6.2'),
+        (0x86, 'IOMMU_IOAS_UNMAP', '6.2'), (0x87, 'IOMMU_OPTION', '6.2'),
+        (0x88, 'IOMMU_VFIO_IOAS', '6.2'), (0x89, 'IOMMU_HWPT_ALLOC', '6.6'),
+        (0x8a, 'IOMMU_GET_HW_INFO', '6.6'), (0x8b, 'IOMMU_HWPT_SET_DIRTY_TRACKING', '6.7'),
+        (0x8c, 'IOMMU_HWPT_GET_DIRTY_BITMAP', '6.7'), (0x8d, 'IOMMU_HWPT_INVALIDATE', '6.8'),
+        (0x8e, 'IOMMU_FAULT_QUEUE_ALLOC', '6.11'), (0x8f, 'IOMMU_IOAS_MAP_FILE', '6.13'),
+        (0x90, 'IOMMU_VIOMMU_ALLOC', '6.13'), (0x91, 'IOMMU_VDEVICE_ALLOC', '6.13'),
+        (0x92, 'IOMMU_IOAS_CHANGE_PROCESS', '6.13'), (0x93, 'IOMMU_VEVENTQ_ALLOC', '6.15'),
+        (0x94, 'IOMMU_HW_QUEUE_ALLOC', '6.17'),
+        (0x95, 'IOMMU_IOAS_NOIOMMU_GET_PA', 'a release after 6.19'),
+    ]
+    last = 0x94 if newest else 0x8e
+    rc, out, err = run('--mock', 'features')
+    ok(rc == 0, 'features: exit status 0', 'exit %d; stderr: %s' % (rc, err))
+    ok(err == '', 'features: nothing on stderr without --trace', err or None)
+    lines = out.splitlines()
+    ok(len(lines) == len(COMMANDS) + 1, 'features: one line per command 0x80..0x95 and the '
+       'selftest line', out)
+    for i, (nr, name, since) in enumerate(COMMANDS):
+        want = 'yes' if nr <= last else 'no'
+        line = lines[i] if i < len(lines) else ''
+        m = re.fullmatch(r'(\S+) +(yes|no) +\(Linux ([^)]+)\)', line)
+        ok(m and m.groups() == (name, want, since),
+           'features: 0x%x %s %s (Linux %s)' % (nr, name, want, since), line)
+    ok(len(lines) > len(COMMANDS) and
+       re.fullmatch(r'IOMMU_TEST_CMD \(selftest\) +yes', lines[len(COMMANDS)]),
+       'features: the selftest line, yes', lines[len(COMMANDS):])
+    # what it printed is what the probe found: one probe per command, and
+    # EINVAL (present) exactly where the line says yes, ENOTTY elsewhere
+    rc, tout, terr = run('--mock', '--trace', 'iommufd_backend_probe', 'features')
+    ok(rc == 0 and tout == out, 'features with --trace: the same lines', (rc, tout))
+    rets = {}
+    for l in terr.splitlines():
+        m = re.fullmatch(r'iommufd_backend_probe iommufd \d+ nr 0x([0-9a-f]+) ret (\d+)', l)
+        if m:
+            rets.setdefault(int(m.group(1), 16), []).append(int(m.group(2)))
+    for nr, name, _ in COMMANDS:
+        want = 22 if nr <= last else 25
+        ok(rets.get(nr) == [want], 'features: 0x%x probed once, ret %d' % (nr, want),
+           rets.get(nr))
+
+elif mode == 'script':
+    # scripts/demo itself, against the build directory under test (given by
+    # IOMMUFD_BUILD_DIR; it must neither configure nor touch any other)
+    demo, builddir = sys.argv[4:6]
+    env = dict(os.environ)
+    env['IOMMUFD_MOCK_KERNEL'] = model
+    env['IOMMUFD_BUILD_DIR'] = builddir
+    for k in ('IOMMUFD_TRACE', 'IOMMUFD_TRACE_FILE', 'IOMMUFD_TRACE_TIMESTAMP', 'LD_PRELOAD'):
+        env.pop(k, None)
+    # its default build directory, build/ of the source tree, stays as it was
+    default = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(demo))), 'build')
+
+    def state(d):
+        try:
+            return os.stat(os.path.join(d, 'build.ninja')).st_mtime_ns
+        except FileNotFoundError:
+            return os.path.isdir(d)
+    before = state(default)
+    p = subprocess.run(['bash', demo], env=env, capture_output=True, text=True, timeout=120)
+    ok(p.returncode == 0, 'scripts/demo: exit status 0', 'exit %d; stderr: %s' %
+       (p.returncode, p.stderr))
+    out = p.stdout.splitlines()
+    ok(os.path.realpath(default) == os.path.realpath(builddir) or state(default) == before,
+       'scripts/demo: build/ is neither configured nor created', (before, state(default)))
+    # ninja may regenerate the build files of the directory given (a meson.build
+    # changed), but nothing runs meson setup
+    setup = [l for i, l in enumerate(out) if l.startswith('The Meson build system') and
+             not (i and 'Regenerating build files' in out[i - 1])]
+    ok(not setup, 'scripts/demo: no meson setup', p.stdout)
+    ok("=== %s/tools/iommufd-probe --mock --trace 'iommufd_*' demo" % builddir in out,
+       'scripts/demo: runs the probe of the build directory given', out)
+    demo_lines = [l for l in out if l.startswith('demo: ')]
+    teardown = STEPS[-1][1]
+    ok(demo_lines and re.match(teardown, demo_lines[-1][len('demo: '):]) and
+       out[-1] == demo_lines[-1], 'scripts/demo: the walk ends with the teardown',
+       out[-3:])
+    ok(len(demo_lines) >= 10, 'scripts/demo: the whole walk was printed', len(demo_lines))
+    traced = [l for l in p.stderr.splitlines() if l.startswith('iommufd_')]
+    ok(traced and traced[-1].startswith('iommufd_backend_disconnect '),
+       'scripts/demo: traced, ending with the disconnect', traced[-1:])
 else:
     sys.exit('unknown mode ' + mode)
 

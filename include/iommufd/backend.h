@@ -5,13 +5,23 @@
  *
  * Every helper returns true on success and false on failure with exactly one
  * error set through @p errp (see error.h); on success *errp is untouched.
- * Each issues at most one ioctl (retried on EINTR) and fires one trace event
- * with the command's inputs, outputs and result.  Arguments that are wrong
+ * Each issues its ioctl (retried on EINTR; get_iova_ranges's two-call
+ * protocol and the dirty-bitmap walk issue more) and fires one trace event
+ * per ioctl with the command's inputs, outputs and result.  Arguments that are wrong
  * before any ioctl (a NULL backend or output pointer, a zero length, data
  * without a length) give an EINVAL error and issue nothing.
  *
  * Thread safety: every function may be called from several threads at once
- * on one backend.  The kernel serialises what it must.
+ * on one backend.  The kernel serialises what it must.  One rule is the
+ * caller's: a helper reads the backend's fd and then issues its ioctl, and an
+ * owned backend's last iommufd_backend_disconnect() closes that fd, so the
+ * helpers may be called from any number of threads while the caller holds a
+ * connect, but the last disconnect must not race other threads' helper calls
+ * (the fd could be closed, or even reused by another open(), between the two).
+ * Take one connect per thread that uses the backend, or, as QEMU does (its
+ * devices disconnect only at teardown, when no vCPU or I/O thread uses them
+ * any more), disconnect only once the other threads are done with it.
+ * connect, disconnect and the getters themselves are safe to race.
  */
 #ifndef IOMMUFD_BACKEND_H
 #define IOMMUFD_BACKEND_H
@@ -55,6 +65,8 @@ IOMMUFD_API IOMMUFDBackend *iommufd_backend_new_from_fd(int fd);
 /**
  * Take a user of the backend; the first user of an owned backend opens the
  * device (O_RDWR | O_CLOEXEC).  A failed connect leaves nothing open.
+ * While a connect is held, the helpers may be called from any number of
+ * threads (see the thread-safety rule above).
  * @param be   the backend
  * @param errp error (errno from open(), with a hint for ENOENT, EACCES, EPERM)
  * @return true on success
@@ -62,7 +74,11 @@ IOMMUFD_API IOMMUFDBackend *iommufd_backend_new_from_fd(int fd);
 IOMMUFD_API bool iommufd_backend_connect(IOMMUFDBackend *be, IOMMUFDError **errp);
 
 /**
- * Drop a user; the last user of an owned backend closes the fd.
+ * Drop a user; the last user of an owned backend closes the fd.  The last
+ * disconnect must not race helper calls of other threads on this backend:
+ * a helper that read the fd just before would issue its ioctl on a closed
+ * (or reused) fd.  Disconnect once the other threads are done, or let each
+ * thread hold its own connect.
  * @param be the backend (NULL is ignored)
  */
 IOMMUFD_API void iommufd_backend_disconnect(IOMMUFDBackend *be);

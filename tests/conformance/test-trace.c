@@ -38,11 +38,33 @@
 #include "uapi/linux/iommufd.h"
 #include "uapi/linux/vfio.h"
 
+/*
+ * The library's flag and option constants are the kernel's values under the
+ * IOMMUFD_ prefix (docs/porting-from-qemu.md): QEMU code passing the kernel's
+ * IOMMU_* names gets the same bits.
+ */
+#define SAME_VALUE(ours, kernels) G_STATIC_ASSERT((unsigned)(ours) == (unsigned)(kernels))
+SAME_VALUE(IOMMUFD_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_NEST_PARENT);
+SAME_VALUE(IOMMUFD_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_DIRTY_TRACKING);
+SAME_VALUE(IOMMUFD_HWPT_FAULT_ID_VALID, IOMMU_HWPT_FAULT_ID_VALID);
+SAME_VALUE(IOMMUFD_HWPT_ALLOC_PASID, IOMMU_HWPT_ALLOC_PASID);
+SAME_VALUE(IOMMUFD_HWPT_GET_DIRTY_BITMAP_NO_CLEAR, IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR);
+SAME_VALUE(IOMMUFD_OPTION_RLIMIT_MODE, IOMMU_OPTION_RLIMIT_MODE);
+SAME_VALUE(IOMMUFD_OPTION_HUGE_PAGES, IOMMU_OPTION_HUGE_PAGES);
+
 /* ---- counting ioctls ---------------------------------------------------- */
 
 typedef int (*ioctl_fn)(int, unsigned long, ...);
 static _Atomic(ioctl_fn) next_ioctl;
 static atomic_uint n_ioctls;
+
+/*
+ * A kernel that handles fewer invalidation entries than asked and still
+ * succeeds (the uapi allows it: entry_num is written back): when >= 0, an
+ * IOMMU_HWPT_INVALIDATE that succeeded is made to report this many entries
+ * handled.  Neither the mock nor the selftest driver ever does it on its own.
+ */
+static atomic_int fake_invalidate_handled = -1;
 
 int ioctl(int fd, unsigned long request, ...)
 {
@@ -57,7 +79,14 @@ int ioctl(int fd, unsigned long request, ...)
         atomic_store(&next_ioctl, fn);
     }
     atomic_fetch_add(&n_ioctls, 1);
-    return fn(fd, request, arg);
+    int rc = fn(fd, request, arg);
+    int handled = atomic_load(&fake_invalidate_handled);
+    if (request == IOMMU_HWPT_INVALIDATE && rc == 0 && handled >= 0) {
+        struct iommu_hwpt_invalidate *cmd = arg;
+        g_assert_cmpuint((uint32_t)handled, <, cmd->entry_num);
+        cmd->entry_num = (uint32_t)handled;
+    }
+    return rc;
 }
 
 /* ---- the mock's fixtures, when it is there (never linked) -------------- */
@@ -1024,6 +1053,83 @@ static void test_off(Fixture *f, gconstpointer data)
     g_assert_cmpint(iommufd_trace_event_get_state("iommufd_backend_alloc_ioas"), ==, 1);
 }
 
+/*
+ * The kernel succeeded but handled fewer entries than asked: an EIO error
+ * naming both counts, entry_num set to what was handled, one ioctl and one
+ * event carrying both counts and ret 0 (the ioctl itself succeeded).
+ */
+static void test_hwpt_invalidate_short(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    IOMMUFDError *err = NULL;
+    int fd = f->fd;
+    uint32_t io = f->ioas_id, dev = f->dev_id, parent = 0, nested = 0;
+
+    g_assert_true(iommufd_backend_alloc_hwpt(f->be, dev, io, IOMMUFD_HWPT_ALLOC_NEST_PARENT, 0, 0,
+                                             NULL, 0, &parent, &iommufd_error_abort));
+    struct iommu_hwpt_selftest sd = { .iotlb = IOMMU_TEST_IOTLB_DEFAULT };
+    /* the 6.12 selftest struct is iotlb alone; longer data is EINVAL there */
+    g_assert_true(iommufd_backend_alloc_hwpt(f->be, dev, parent, 0, IOMMU_HWPT_DATA_SELFTEST,
+                                             sizeof(sd.iotlb), &sd, 0, &nested,
+                                             &iommufd_error_abort));
+    struct iommu_hwpt_invalidate_selftest inv[3] = {
+        { .iotlb_id = 0 }, { .iotlb_id = 1 }, { .iotlb_id = 2 },
+    };
+    begin();
+
+    /* the same call, not faked, handles all three: the fake is what differs */
+    uint32_t num = 3;
+    g_assert_true(iommufd_backend_invalidate_cache(f->be, nested,
+                                                   IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
+                                                   sizeof(inv[0]), &num, inv, &err));
+    g_assert_null(err);
+    g_assert_cmpuint(num, ==, 3);
+    expect(1, L("iommufd_backend_invalidate_cache iommufd %d id %u data_type 0x%x entry_len %zu "
+                "entry_num 3 handled 3 ret 0", fd, nested, IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
+                sizeof(inv[0])), NULL);
+
+    atomic_store(&fake_invalidate_handled, 1);
+    num = 3;
+    bool ok = iommufd_backend_invalidate_cache(f->be, nested, IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
+                                               sizeof(inv[0]), &num, inv, &err);
+    atomic_store(&fake_invalidate_handled, -1);
+    g_assert_false(ok);
+    g_assert_cmpuint(num, ==, 1);
+    g_assert_nonnull(err);
+    g_assert_cmpint(iommufd_error_get_errno(err), ==, EIO);
+    char *msg = g_strdup_printf("IOMMU_HWPT_INVALIDATE(id %u, data_type 0x%x): handled 1 of 3 "
+                                "entries", nested, IOMMU_HWPT_INVALIDATE_DATA_SELFTEST);
+    g_assert_cmpstr(iommufd_error_get_pretty(err), ==, msg);
+    g_free(msg);
+    iommufd_error_free(err);
+    err = NULL;
+    expect(1, L("iommufd_backend_invalidate_cache iommufd %d id %u data_type 0x%x entry_len %zu "
+                "entry_num 3 handled 1 ret 0", fd, nested, IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
+                sizeof(inv[0])), NULL);
+
+    /* handled none of two: the same error with 0 */
+    atomic_store(&fake_invalidate_handled, 0);
+    num = 2;
+    ok = iommufd_backend_invalidate_cache(f->be, nested, IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
+                                          sizeof(inv[0]), &num, inv, &err);
+    atomic_store(&fake_invalidate_handled, -1);
+    g_assert_false(ok);
+    g_assert_cmpuint(num, ==, 0);
+    msg = g_strdup_printf("IOMMU_HWPT_INVALIDATE(id %u, data_type 0x%x): handled 0 of 2 entries",
+                          nested, IOMMU_HWPT_INVALIDATE_DATA_SELFTEST);
+    g_assert_cmpint(iommufd_error_get_errno(err), ==, EIO);
+    g_assert_cmpstr(iommufd_error_get_pretty(err), ==, msg);
+    g_free(msg);
+    iommufd_error_free(err);
+    err = NULL;
+    expect(1, L("iommufd_backend_invalidate_cache iommufd %d id %u data_type 0x%x entry_len %zu "
+                "entry_num 2 handled 0 ret 0", fd, nested, IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
+                sizeof(inv[0])), NULL);
+
+    g_assert_true(iommufd_backend_free_id(f->be, nested, &iommufd_error_abort));
+    g_assert_true(iommufd_backend_free_id(f->be, parent, &iommufd_error_abort));
+}
+
 /* ---- names: every event of the library fired, all named alike ------------- */
 
 static void check_event(const char *name, bool enabled, bool compiled, void *opaque)
@@ -1085,6 +1191,7 @@ int main(int argc, char **argv)
     ADD("ioas/map-file-change-process", test_ioas_map_file_change_process);
     ADD("probe", test_probe);
     ADD("hwpt/alloc-invalidate-info", test_hwpt);
+    ADD("hwpt/invalidate-short", test_hwpt_invalidate_short);
     ADD("hwpt/dirty", test_dirty);
     ADD("faultq", test_faultq);
     ADD("viommu", test_viommu);
