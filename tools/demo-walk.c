@@ -191,6 +191,38 @@ static bool fixture_ok(int r, IOMMUFDError **errp, const char *what)
     return true;
 }
 
+/*
+ * IOMMU_HWPT_ALLOC on the IOAS with @flags into w->parent.  EOPNOTSUPP (the
+ * IOMMU lacks a flag) is no failure: w->parent stays 0 and the error goes to
+ * @refused (freed when NULL).  @return false on any other error.
+ */
+static bool walk_alloc_parent(Walk *w, uint32_t flags, IOMMUFDError **refused,
+                              IOMMUFDError **errp)
+{
+    IOMMUFDError *err = NULL;
+
+    if (iommufd_backend_alloc_hwpt(w->be, w->dev_id, w->ioas_id, flags, 0, 0, NULL, 0,
+                                   &w->parent, &err)) {
+        return true;
+    }
+    w->parent = 0;
+    if (iommufd_error_get_errno(err) != EOPNOTSUPP) {
+        iommufd_error_propagate(errp, err);
+        return false;
+    }
+    if (refused) {
+        *refused = err;
+    } else {
+        iommufd_error_free(err);
+    }
+    return true;
+}
+
+static bool walk_nest(Walk *w, bool on_mock, bool has_viommu, bool has_veventq,
+                      TriggerFaultFn trigger_fault, TriggerVeventFn trigger_vevent,
+                      IOMMUFDError **errp);
+static bool walk_dirty(Walk *w, bool nesting, IOMMUFDError **errp);
+
 static bool walk_build(Walk *w, const char *vfio_node, IOMMUFDError **errp)
 {
     AddDeviceFn add_device = (AddDeviceFn)dlsym(RTLD_DEFAULT, "iommufd_mock_add_device");
@@ -287,14 +319,69 @@ static bool walk_build(Walk *w, const char *vfio_node, IOMMUFDError **errp)
     step(w, "hw info: type 0x%x, %u bytes of driver data, capabilities 0x%" PRIx64
          ", PASID width %u", type, len, caps, pasid_bits);
 
-    /* the nesting parent: the stage-2 the guest's own tables sit on */
-    if (!iommufd_backend_alloc_hwpt(w->be, w->dev_id, w->ioas_id,
-                                    IOMMUFD_HWPT_ALLOC_NEST_PARENT |
-                                    IOMMUFD_HWPT_ALLOC_DIRTY_TRACKING,
-                                    0, 0, NULL, 0, &w->parent, errp)) {
+    /* the nesting parent: the stage-2 the guest's own tables sit on.  An
+     * IOMMU without nesting or dirty tracking (QEMU's emulated VT-d, say)
+     * refuses the flags with EOPNOTSUPP: then, as a VMM would, do without
+     * what was refused and say so */
+    bool nesting = true, dirty = true;
+    IOMMUFDError *refused = NULL;
+    if (!walk_alloc_parent(w, IOMMUFD_HWPT_ALLOC_NEST_PARENT |
+                           IOMMUFD_HWPT_ALLOC_DIRTY_TRACKING, &refused, errp)) {
         return false;
     }
-    step(w, "nesting parent HWPT %u on IOAS %u (dirty tracking)", w->parent, w->ioas_id);
+    if (!w->parent) {
+        if (!walk_alloc_parent(w, IOMMUFD_HWPT_ALLOC_NEST_PARENT, NULL, errp)) {
+            iommufd_error_free(refused);
+            return false;
+        }
+        if (w->parent) {
+            dirty = false;
+        } else {
+            nesting = false;
+            if (!walk_alloc_parent(w, IOMMUFD_HWPT_ALLOC_DIRTY_TRACKING, NULL, errp)) {
+                iommufd_error_free(refused);
+                return false;
+            }
+            dirty = w->parent != 0;
+        }
+        step(w, "the IOMMU refused a nesting parent with dirty tracking (%s); going on "
+             "without %s", iommufd_error_get_pretty(refused),
+             !nesting && !dirty ? "nesting and dirty tracking"
+                                : !nesting ? "nesting" : "dirty tracking");
+        iommufd_error_free(refused);
+    }
+    if (nesting) {
+        step(w, "nesting parent HWPT %u on IOAS %u (%s)", w->parent, w->ioas_id,
+             dirty ? "dirty tracking" : "no dirty tracking");
+    } else if (dirty) {
+        step(w, "paging HWPT %u on IOAS %u (dirty tracking, no nesting)", w->parent,
+             w->ioas_id);
+    }
+    if (!nesting) {
+        step(w, "no nesting: no vIOMMU, vDEVICE, vEVENTQ, fault queue or nested HWPT; the "
+             "device stays on %s", dirty ? "its HWPTs on the IOAS" : "the IOAS");
+    }
+    if (nesting && !walk_nest(w, on_mock, has_viommu, has_veventq, trigger_fault,
+                              trigger_vevent, errp)) {
+        return false;
+    }
+    if (!dirty) {
+        step(w, "no dirty tracking: migration would have to treat all guest RAM as dirty");
+        return true;
+    }
+    return walk_dirty(w, nesting, errp);
+}
+
+/*
+ * The nesting part of the walk: the vIOMMU, the device's vDEVICE and the
+ * event queue (Linux 6.13, 6.15), the fault queue, the nested HWPT and the
+ * device on it, a fault and an event.
+ */
+static bool walk_nest(Walk *w, bool on_mock, bool has_viommu, bool has_veventq,
+                      TriggerFaultFn trigger_fault, TriggerVeventFn trigger_vevent,
+                      IOMMUFDError **errp)
+{
+    uint32_t hwpt = 0;
 
     /* the vIOMMU, the device's vDEVICE and the event queue (Linux 6.13, 6.15) */
     uint32_t nested_on = w->parent;
@@ -371,11 +458,20 @@ static bool walk_build(Walk *w, const char *vfio_node, IOMMUFDError **errp)
         step(w, "not on the mock: no fault or event triggered");
     }
 
-    /* dirty tracking for migration, on the parent (the stage-2 of the guest) */
+    return true;
+}
+
+/* Dirty tracking for migration, on the parent (the stage-2 of the guest), or
+ * without nesting on the dirty-tracking paging HWPT. */
+static bool walk_dirty(Walk *w, bool nesting, IOMMUFDError **errp)
+{
+    uint32_t hwpt = 0;
+
     if (!iommufd_vfio_device_attach(w->vfio_fd, w->parent, &hwpt, errp)) {
         return false;
     }
-    step(w, "device attached to the parent HWPT %u for migration", w->parent);
+    step(w, "device attached to the %s HWPT %u for migration",
+         nesting ? "parent" : "dirty-tracking", w->parent);
     if (!iommufd_backend_set_dirty_tracking(w->be, w->parent, true, errp)) {
         return false;
     }
@@ -417,8 +513,11 @@ bool iommufd_demo_walk(IOMMUFDBackend *be, const char *vfio_node, FILE *out,
         return false;
     }
     /* the normal end: the same teardown, with its errors reported */
-    GString *gone = g_string_new("dirty tracking stopped; torn down leaves first: device "
-                                 "detached, nested HWPT");
+    GString *gone = g_string_new(w.dirty_on ? "dirty tracking stopped; " : "");
+    g_string_append(gone, "torn down leaves first: device detached");
+    if (w.nested) {
+        g_string_append(gone, ", nested HWPT");
+    }
     if (w.veventq) {
         g_string_append(gone, ", vEVENTQ");
     }
@@ -428,7 +527,13 @@ bool iommufd_demo_walk(IOMMUFDBackend *be, const char *vfio_node, FILE *out,
     if (w.viommu) {
         g_string_append(gone, ", vIOMMU");
     }
-    g_string_append(gone, ", fault queue, parent HWPT, guest RAM unmapped, IOAS, device closed");
+    if (w.fault_id) {
+        g_string_append(gone, ", fault queue");
+    }
+    if (w.parent) {
+        g_string_append(gone, w.nested ? ", parent HWPT" : ", HWPT");
+    }
+    g_string_append(gone, ", guest RAM unmapped, IOAS, device closed");
     if (!walk_teardown(&w, false, &err)) {
         /* an object refused to go (an injected failure, say): try once more,
          * then let go of the device and the context whatever happens */

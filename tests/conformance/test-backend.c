@@ -506,10 +506,21 @@ static void test_probe(Fixture *f, gconstpointer data)
     g_assert_cmpstr(iommufd_command_name(IOMMUFD_CMD_IOAS_MAP), ==, "IOMMU_IOAS_MAP");
     g_assert_cmpstr(iommufd_command_since(IOMMUFD_CMD_VEVENTQ_ALLOC), ==, "6.15");
     g_assert_null(iommufd_command_name(0x7f));
-    /* the probe changed nothing: the IOAS list is as it was */
-    uint32_t next;
-    g_assert_true(iommufd_backend_alloc_ioas(f->be, &next, &iommufd_error_abort));
-    g_assert_cmpuint(next, >, f->ioas_id);
+    /*
+     * The probe creates nothing: ids come from the lowest free one (the
+     * kernel's xarray, XA_FLAGS_ALLOC1), so the id freed just before a second
+     * probe is the id the next object gets after it.  And it answers the same.
+     */
+    uint32_t before, after;
+    IOMMUFDFeatures again;
+    g_assert_true(iommufd_backend_alloc_ioas(f->be, &before, &iommufd_error_abort));
+    g_assert_true(iommufd_backend_free_id(f->be, before, &iommufd_error_abort));
+    g_assert_true(iommufd_backend_probe(f->be, &again, &iommufd_error_abort));
+    g_assert_cmphex(again.commands, ==, f->features.commands);
+    g_assert_cmpint(again.selftest, ==, f->features.selftest);
+    g_assert_true(iommufd_backend_alloc_ioas(f->be, &after, &iommufd_error_abort));
+    g_assert_cmpuint(after, ==, before);
+    g_assert_true(iommufd_backend_free_id(f->be, after, &iommufd_error_abort));
 }
 
 /* ---- HWPT --------------------------------------------------------------- */
@@ -1719,15 +1730,61 @@ static void test_hw_queue_mmap(Fixture *f, gconstpointer data)
 
 typedef int (*AddDeviceFn)(uint32_t, char *, size_t);
 
+/*
+ * A real VFIO device, when there is no mock: IOMMUFD_TEST_VFIO_NODE (its cdev
+ * node, e.g. /dev/vfio/devices/vfio0) and IOMMUFD_TEST_VFIO_SYSFS (its sysfs
+ * directory), which scripts/run-in-vm's q35-edu machine exports for QEMU's
+ * edu device bound to vfio-pci.  NULL on the mock.
+ */
+static const char *real_vfio_node(void)
+{
+    if (mock_sym("iommufd_mock_add_device")) {
+        return NULL;
+    }
+    const char *node = g_getenv("IOMMUFD_TEST_VFIO_NODE");
+    return node && *node ? node : NULL;
+}
+
 static bool vfio_node(uint32_t flags, char *path, size_t len)
 {
     AddDeviceFn add = (AddDeviceFn)mock_sym("iommufd_mock_add_device");
     if (!add) {
-        g_test_skip("needs a VFIO device (the mock's iommufd_mock_add_device here)");
-        return false;
+        const char *node = real_vfio_node();
+        if (!node) {
+            g_test_skip("needs a VFIO device (the mock's iommufd_mock_add_device here, or "
+                        "IOMMUFD_TEST_VFIO_NODE)");
+            return false;
+        }
+        /* a real device is what it is: only flags 0 asked for here */
+        g_assert_cmpuint(flags, ==, 0);
+        g_strlcpy(path, node, len);
+        return true;
     }
     g_assert_cmpint(add(flags, path, len), ==, 0);
     return true;
+}
+
+/*
+ * The VFIO tests' fixture: on a real device's machine (q35 + VT-d) the
+ * selftest's MOCK_DOMAIN answers EINVAL, and the VFIO tests need none of
+ * it: there the fixture has the context, the IOAS and the buffer only.
+ */
+static void fixture_setup_vfio(Fixture *f, gconstpointer data)
+{
+    if (!real_vfio_node()) {
+        fixture_setup(f, data);
+        return;
+    }
+    memset(f, 0, sizeof(*f));
+    f->be = iommufd_backend_new();
+    iommufd_backend_connect(f->be, &iommufd_error_abort);
+    f->fd = iommufd_backend_get_fd(f->be);
+    iommufd_backend_probe(f->be, &f->features, &iommufd_error_abort);
+    iommufd_backend_alloc_ioas(f->be, &f->ioas_id, &iommufd_error_abort);
+    f->buf_size = BUF_SIZE;
+    f->buf = mmap(NULL, f->buf_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    g_assert_true(f->buf != MAP_FAILED);
+    memset(f->buf, 0x5a, f->buf_size);
 }
 
 static void test_vfio_open(Fixture *f, gconstpointer data)
@@ -1746,6 +1803,22 @@ static void test_vfio_open(Fixture *f, gconstpointer data)
     g_assert_cmpint(fd, >=, 0);
     g_assert_cmpint(fcntl(fd, F_GETFD) & FD_CLOEXEC, ==, FD_CLOEXEC);
     close(fd);
+
+    /* a real device: by its real sysfs directory, the nodes where udev puts them */
+    const char *sysfs = g_getenv("IOMMUFD_TEST_VFIO_SYSFS");
+    if (real_vfio_node() && sysfs && *sysfs) {
+        fd = iommufd_vfio_device_open_sysfs(sysfs, NULL, &err);
+        g_assert_null(err);
+        g_assert_cmpint(fd, >=, 0);
+        g_assert_cmpint(fcntl(fd, F_GETFD) & FD_CLOEXEC, ==, FD_CLOEXEC);
+        /* the same device as the node */
+        struct stat a, b;
+        g_assert_cmpint(fstat(fd, &a), ==, 0);
+        g_assert_cmpint(stat(node, &b), ==, 0);
+        g_assert_true(S_ISCHR(a.st_mode));
+        g_assert_cmpuint(a.st_rdev, ==, b.st_rdev);
+        close(fd);
+    }
 
     /* by its sysfs directory, in a test tree */
     char *root = g_dir_make_tmp("iommufd-sysfs-XXXXXX", NULL);
@@ -1825,17 +1898,37 @@ static void test_vfio_bind_attach(Fixture *f, gconstpointer data)
     g_free(want);
     assert_error(&err, EINVAL, NULL, "A device binds once");
 
-    /* the bound device answers GET_HW_INFO */
+    /* the bound device answers GET_HW_INFO: the mock's selftest type, or the
+     * edu device's IOMMU, QEMU's emulated VT-d */
     uint32_t type = 0;
     g_assert_true(iommufd_backend_get_device_info(f->be, dev_id, &type, NULL, 0, NULL, NULL,
                                                   NULL, &err));
-    g_assert_cmpuint(type, ==, IOMMU_HW_INFO_TYPE_SELFTEST);
+    g_assert_cmpuint(type, ==, real_vfio_node() ? IOMMU_HW_INFO_TYPE_INTEL_VTD
+                                                : IOMMU_HW_INFO_TYPE_SELFTEST);
 
     /* attach to the IOAS: a HWPT is made for it */
     g_assert_true(iommufd_vfio_device_attach(fd, f->ioas_id, &hwpt, &err));
     g_assert_null(err);
     g_assert_cmpuint(hwpt, !=, 0);
     g_assert_cmpuint(hwpt, !=, f->ioas_id);
+    if (real_vfio_node()) {
+        /* a real device: DMA mappings at a usable IOVA go into its IOMMU */
+        IOMMUFDIovaRange *r = NULL;
+        uint32_t nr = 0;
+        uint64_t align = 0, unmapped = 0;
+        g_assert_true(iommufd_backend_get_iova_ranges(f->be, f->ioas_id, &r, &nr, &align,
+                                                      &err));
+        g_assert_cmpuint(nr, >, 0);
+        uint64_t iova = (r[0].start + 0xfffff) & ~(uint64_t)0xfffff;
+        g_assert_cmpuint(iova + 65536 - 1, <=, r[0].last);
+        g_free(r);
+        g_assert_true(iommufd_backend_map_dma(f->be, f->ioas_id, iova, 65536, f->buf, false,
+                                              &err));
+        g_assert_null(err);
+        g_assert_true(iommufd_backend_unmap_dma(f->be, f->ioas_id, iova, 65536, &unmapped,
+                                                &err));
+        g_assert_cmpuint(unmapped, ==, 65536);
+    }
     /* replace with a HWPT of our own */
     g_assert_true(iommufd_backend_alloc_hwpt(f->be, dev_id, f->ioas_id, 0, 0, 0, NULL, 0, &hwpt2,
                                              &err));
@@ -2070,9 +2163,11 @@ int main(int argc, char **argv)
     ADD("hwpt/hw-info-input-type", test_hw_info_input_type);
     ADD("hwpt/dirty-walk", test_dirty_walk);
     ADD("hw-queue-mmap", test_hw_queue_mmap);
-    ADD("vfio/open", test_vfio_open);
-    ADD("vfio/bind-attach", test_vfio_bind_attach);
-    ADD("vfio/token", test_vfio_token);
+#define ADD_VFIO(path, fn) g_test_add("/backend/" path, Fixture, NULL, fixture_setup_vfio, fn, \
+                                      fixture_teardown)
+    ADD_VFIO("vfio/open", test_vfio_open);
+    ADD_VFIO("vfio/bind-attach", test_vfio_bind_attach);
+    ADD_VFIO("vfio/token", test_vfio_token);
     ADD("faultq", test_faultq);
     ADD("viommu-path", test_viommu_path);
     ADD("trace-events", test_trace_events);
