@@ -482,6 +482,28 @@ static bool call_bitmap(Env *e, IOMMUFDError **errp)
                                             errp);
 }
 
+static bool count_chunk(uint64_t iova, uint64_t size, uint64_t page_size, const uint64_t *bitmap,
+                        void *opaque, IOMMUFDError **errp)
+{
+    (void)iova, (void)size, (void)page_size, (void)bitmap, (void)errp;
+    (*(unsigned *)opaque)++;
+    return true;
+}
+
+/* 0x10000 bytes at 4 KiB pages through an 8-byte buffer: one chunk of 16
+ * pages (one ioctl); with 0x40000 four chunks, each a fault site. */
+static bool call_walk_bitmap(Env *e, IOMMUFDError **errp)
+{
+    uint64_t buf[1];
+    unsigned chunks = 0;
+    bool ok = iommufd_backend_walk_dirty_bitmap(e->be, e->parent, A, 0x10000, 4096, 4096, 0, buf,
+                                                sizeof(buf), count_chunk, &chunks, errp);
+    if (ok) {
+        g_assert_cmpuint(chunks, ==, 1);
+    }
+    return ok;
+}
+
 static bool call_invalidate(Env *e, IOMMUFDError **errp)
 {
     struct iommu_hwpt_invalidate_selftest inv[2] = { { .iotlb_id = 0 }, { .iotlb_id = 1 } };
@@ -589,6 +611,15 @@ static void prep_vfio_open(Env *e)
     g_assert_true(call_vfio_open(e, &iommufd_error_abort));
 }
 
+/* A sysfs-like tree whose vfio-dev/ entry names the mock node (made in main). */
+static char vfio_sysfs[4096], vfio_dir[256];
+
+static bool call_vfio_open_sysfs(Env *e, IOMMUFDError **errp)
+{
+    e->vfd = iommufd_vfio_device_open_sysfs(vfio_sysfs, vfio_dir, errp);
+    return e->vfd >= 0;
+}
+
 static bool call_bind(Env *e, IOMMUFDError **errp)
 {
     return iommufd_backend_bind_device(e->be, e->vfd, NULL, &e->id2, errp);
@@ -683,6 +714,7 @@ static const Scenario scenarios[] = {
     { "get-device-info", NULL, call_hw_info, NULL, NULL, 0 },
     { "set-dirty-tracking", map_a, call_dirty_on, dirty_off, unmap_all, 0 },
     { "get-dirty-bitmap", prep_bitmap, call_bitmap, NULL, post_bitmap, 0 },
+    { "walk-dirty-bitmap", prep_bitmap, call_walk_bitmap, NULL, post_bitmap, 0 },
     { "invalidate-cache", NULL, call_invalidate, NULL, NULL, 0 },
     { "alloc-faultq", NULL, call_faultq, close_qfd_free_id, NULL, 0 },
     { "alloc-viommu", NULL, call_viommu, free_id, NULL, 0 },
@@ -692,6 +724,7 @@ static const Scenario scenarios[] = {
     { "viommu-mmap", NULL, call_viommu_mmap, undo_viommu_mmap, NULL, 0 },
     { "viommu-munmap", prep_mmap, call_viommu_munmap, NULL, NULL, 0 },
     { "vfio-device-open", NULL, call_vfio_open, close_vfd, NULL, 0 },
+    { "vfio-device-open-sysfs", NULL, call_vfio_open_sysfs, close_vfd, NULL, 0 },
     { "vfio-bind", prep_vfio_open, call_bind, NULL, close_vfd, 0 },
     { "vfio-attach", prep_bound, call_attach, NULL, close_vfd, 0 },
     { "vfio-detach", prep_attached, call_detach, NULL, close_vfd, 0 },
@@ -1403,6 +1436,15 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     /* a device node that takes MOCK_FLAGS_DEVICE_PASID, for the PASID helpers */
     g_assert_cmpint(add_device(MOCK_FLAGS_DEVICE_PASID, vfio_node, sizeof(vfio_node)), ==, 0);
+    /* <tmp>/device/vfio-dev/<node's name>, as /sys/bus/pci/devices/<BDF> has */
+    g_autofree char *tmp = g_dir_make_tmp("failnth-sysfs-XXXXXX", NULL);
+    g_assert_nonnull(tmp);
+    g_autofree char *node_dir = g_path_get_dirname(vfio_node);
+    g_autofree char *node_name = g_path_get_basename(vfio_node);
+    g_strlcpy(vfio_dir, node_dir, sizeof(vfio_dir));
+    g_snprintf(vfio_sysfs, sizeof(vfio_sysfs), "%s/device", tmp);
+    g_autofree char *entry = g_strdup_printf("%s/vfio-dev/%s", vfio_sysfs, node_name);
+    g_assert_cmpint(g_mkdir_with_parents(entry, 0755), ==, 0);
 
     for (size_t i = 0; i < G_N_ELEMENTS(scenarios); i++) {
         char *path = g_strdup_printf("/failnth/helper/%s", scenarios[i].name);
@@ -1411,5 +1453,11 @@ int main(int argc, char **argv)
     }
     g_test_add_func("/failnth/change-process-capable", test_change_process_capable);
     g_test_add_func("/failnth/demo-walk", test_walk);
-    return g_test_run();
+    int rc = g_test_run();
+    g_autofree char *vfio_dev = g_path_get_dirname(entry);
+    rmdir(entry);
+    rmdir(vfio_dev);
+    rmdir(vfio_sysfs);
+    rmdir(tmp);
+    return rc;
 }
