@@ -40,6 +40,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -365,8 +366,39 @@ MockFile *mock_file_new(MockFileKind kind, int realfd)
     f->refs = 1;
     f->notify_fd = -1;
     f->flags = O_RDWR;          /* the kernel's anon-inode fds are O_RDWR */
+    struct stat st;
+    if (syscall(SYS_fstat, realfd, &st) == 0) {
+        f->real_dev = (uint64_t)st.st_dev;
+        f->real_ino = (uint64_t)st.st_ino;
+    }
     mock_fd_install(realfd, f);
     return f;
+}
+
+/*
+ * The slow paths' lookup, under mock_lock: the entry of `fd`, unless it is
+ * stale.  An fd the mock handed out can be closed where the mock does not
+ * see it (a raw close syscall, an fd closed on exec in a child), and its
+ * number reused by a creator the mock does not interpose (eventfd(2),
+ * socket(2), pipe2(2), ...): serving that fd would hijack another library's
+ * file, e.g. GLib's wake-up eventfd.  One fstat per mock operation proves
+ * the fd still names the object the entry was made for.
+ */
+static MockFile *lookup_valid(int fd)
+{
+    MockFile *f = mock_fd_lookup(fd);
+    struct stat st;
+
+    if (!f) {
+        return NULL;
+    }
+    if (syscall(SYS_fstat, fd, &st) == 0 && (uint64_t)st.st_dev == f->real_dev &&
+        (uint64_t)st.st_ino == f->real_ino) {
+        return f;
+    }
+    mock_fd_remove(fd);
+    mock_file_put(f);
+    return NULL;
 }
 
 void mock_file_put(MockFile *f)
@@ -792,7 +824,7 @@ static int ioctl_slow(int fd, unsigned long req, void *arg)
     int err = 0;
 
     mock_enter(&s);
-    f = mock_fd_lookup(fd);
+    f = lookup_valid(fd);
     if (!f) {
         mock_leave(&s);
         return real_ioctl(fd, req, arg);
@@ -887,7 +919,7 @@ static ssize_t read_slow(int fd, void *buf, size_t n, bool positional, __off64_t
         return -1;
     }
     mock_enter(&s);
-    f = mock_fd_lookup(fd);
+    f = lookup_valid(fd);
     if (!f) {
         mock_leave(&s);
         return positional ? real_pread64(fd, buf, n, off) : real_read(fd, buf, n);
@@ -959,7 +991,7 @@ static ssize_t write_slow(int fd, const void *buf, size_t n)
     long rc;
 
     mock_enter(&s);
-    f = mock_fd_lookup(fd);
+    f = lookup_valid(fd);
     if (!f) {
         mock_leave(&s);
         return real_write(fd, buf, n);
@@ -1007,7 +1039,7 @@ int mif_close(int fd)
         return real_close(fd);
     }
     mock_enter(&s);
-    f = mock_fd_lookup(fd);
+    f = lookup_valid(fd);
     if (f) {
         /* out of the table before the number is free for others */
         mock_fd_remove(fd);
@@ -1167,7 +1199,7 @@ int mif_dup(int fd)
         return real_dup(fd);
     }
     mock_enter(&s);
-    f = mock_fd_lookup(fd);
+    f = lookup_valid(fd);
     nfd = real_dup(fd);
     if (f) {
         nfd = dup_install(nfd, f);
@@ -1188,8 +1220,8 @@ static int dup23_slow(int oldfd, int newfd, int flags, bool is3)
     int rc, err;
 
     mock_enter(&s);
-    fo = mock_fd_lookup(oldfd);
-    fn = mock_fd_lookup(newfd);
+    fo = lookup_valid(oldfd);
+    fn = lookup_valid(newfd);
     if (oldfd == newfd) {
         rc = is3 ? real_dup3(oldfd, newfd, flags) : real_dup2(oldfd, newfd);
         err = errno;
@@ -1246,7 +1278,7 @@ static int fcntl_slow(int fd, int cmd, void *arg, bool is64)
     int rc, err;
 
     mock_enter(&s);
-    f = mock_fd_lookup(fd);
+    f = lookup_valid(fd);
     rc = real_fcntl(fd, cmd, arg, is64);
     err = errno;
     if (f) {
@@ -1468,7 +1500,7 @@ static void *mmap_slow(void *addr, size_t len, int prot, int flags, int fd, __of
     int err = 0;
 
     mock_enter(&s);
-    f = mock_fd_lookup(fd);
+    f = lookup_valid(fd);
     if (!f) {
         mock_leave(&s);
         return passthrough_mmap(addr, len, prot, flags, fd, off, is64);

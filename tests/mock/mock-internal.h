@@ -82,6 +82,11 @@ typedef struct MockFile {
     int notify_fd;               /* FAULT: the eventfd itself (real fd);
                                     VEVENTQ: the pipe's write end; else -1 */
     int flags;                   /* O_NONBLOCK etc. as set by open/fcntl */
+    /* The kernel object underneath (fstat at creation): a table entry whose
+     * fd number now names another object is stale (its fd was closed where
+     * the mock could not see it: a raw syscall, a child's exec) and is
+     * dropped instead of being served (interpose.c). */
+    uint64_t real_dev, real_ino;
     /* Kind-specific teardown, set by the file's creator (may be NULL).
      * mock_file_put calls it under mock_lock when the last fd goes; then it
      * drops the fd's user count on `obj` (users--), closes `notify_fd` of a

@@ -26,7 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -466,6 +468,31 @@ static void test_open_vfio(void)
 }
 
 /* ---- ordinary fds go straight through ------------------------------------------- */
+
+/*
+ * A mock fd closed where the mock cannot see it (a raw close syscall) and
+ * its number reused by a creator the mock does not interpose (eventfd(2)):
+ * the new fd is the kernel's, and the mock must not serve it (it once
+ * answered GLib's wake-up eventfd, hanging the program).
+ */
+static void test_stale_entry(void)
+{
+    int fd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+    uint64_t v = 0;
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_true(iommufd_mock_is_mock_fd(fd));
+    g_assert_cmpint(syscall(SYS_close, fd), ==, 0);
+    int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    g_assert_cmpint(efd, ==, fd);          /* the lowest free number again */
+    /* served by the kernel's eventfd, not by the mock's /dev/iommu */
+    uint64_t one = 1;
+    g_assert_cmpint(write(efd, &one, sizeof(one)), ==, sizeof(one));
+    g_assert_cmpint(read(efd, &v, sizeof(v)), ==, sizeof(v));
+    g_assert_cmpuint(v, ==, 1);
+    g_assert_false(iommufd_mock_is_mock_fd(efd));
+    g_assert_cmpint(close(efd), ==, 0);
+}
 
 static void test_passthrough(void)
 {
@@ -1118,6 +1145,7 @@ int main(int argc, char **argv)
     g_test_add_func("/mock/interpose/open/openat", test_openat);
     g_test_add_func("/mock/interpose/open/__openat_2", test_openat_2);
     g_test_add_func("/mock/interpose/open/vfio", test_open_vfio);
+    g_test_add_func("/mock/interpose/stale-entry", test_stale_entry);
     g_test_add_func("/mock/interpose/passthrough", test_passthrough);
     g_test_add_func("/mock/interpose/passthrough-threads", test_threads);
     g_test_add_func("/mock/interpose/ioctl", test_ioctl);
