@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "demo-walk.h"
+#include "iommufd/events.h"
 #include "iommufd/vfio.h"
 #include "uapi/linux/iommufd.h"
 
@@ -38,15 +39,15 @@ typedef struct Walk {
     FILE *out;
     bool connected;
     int vfio_fd;
-    int fault_fd;
-    int veventq_fd;
+    IOMMUFDFaultq *faultq;
+    IOMMUFDVeventq *veventq;
     uint32_t dev_id;
     uint32_t ioas_id;
     uint32_t parent;
     uint32_t fault_id;
+    uint32_t veventq_id;
     uint32_t viommu;
     uint32_t vdev;
-    uint32_t veventq;
     uint32_t nested;
     bool attached;
     bool dirty_on;
@@ -112,6 +113,36 @@ static bool free_obj(Walk *w, uint32_t *id, IOMMUFDError **first)
 }
 
 /*
+ * Close a queue object: it leaves any main loop, closes its fd, then
+ * destroys its kernel object, @id.  When that destroy fails (EBUSY: a HWPT
+ * still uses it) the queue is gone but the object stays: @id stays
+ * recorded for the next pass to destroy with IOMMU_DESTROY.
+ */
+static bool free_queue(Walk *w, IOMMUFDFaultq **fq, IOMMUFDVeventq **vq, uint32_t *id,
+                       IOMMUFDError **first)
+{
+    IOMMUFDError *err = NULL;
+    bool ok;
+
+    if (fq && *fq) {
+        ok = iommufd_faultq_close(*fq, &err);
+        *fq = NULL;
+    } else if (vq && *vq) {
+        ok = iommufd_veventq_close(*vq, &err);
+        *vq = NULL;
+    } else {
+        /* the queue is closed, its object was left behind: destroy it */
+        return free_obj(w, id, first);
+    }
+    if (!ok) {
+        keep_first(first, err);
+        return false;
+    }
+    *id = 0;
+    return true;
+}
+
+/*
  * Tear down whatever is recorded in @w, leaves first: stop dirty tracking,
  * detach the device, the nested HWPT, the vEVENTQ, the vDEVICE, the vIOMMU,
  * the fault queue, the parent HWPT, the guest RAM mapping, the IOAS, the
@@ -144,13 +175,12 @@ static bool walk_teardown(Walk *w, bool final, IOMMUFDError **first)
         }
     }
     ok &= free_obj(w, &w->nested, first);
-    /* a queue's fd is closed before the queue is destroyed */
-    close_fd(&w->veventq_fd);
-    ok &= free_obj(w, &w->veventq, first);
+    /* a queue's fd is closed before the queue is destroyed (the queue
+     * objects do it in that order) */
+    ok &= free_queue(w, NULL, &w->veventq, &w->veventq_id, first);
     ok &= free_obj(w, &w->vdev, first);
     ok &= free_obj(w, &w->viommu, first);
-    close_fd(&w->fault_fd);
-    ok &= free_obj(w, &w->fault_id, first);
+    ok &= free_queue(w, &w->faultq, NULL, &w->fault_id, first);
     ok &= free_obj(w, &w->parent, first);
     if (w->ram_mapped) {
         if (iommufd_backend_unmap_dma(w->be, w->ioas_id, w->ram_iova, DEMO_RAM_SIZE, NULL,
@@ -221,6 +251,7 @@ static bool walk_alloc_parent(Walk *w, uint32_t flags, IOMMUFDError **refused,
 static bool walk_nest(Walk *w, bool on_mock, bool has_viommu, bool has_veventq,
                       TriggerFaultFn trigger_fault, TriggerVeventFn trigger_vevent,
                       IOMMUFDError **errp);
+static bool walk_read_queues(Walk *w, IOMMUFDError **errp);
 static bool walk_dirty(Walk *w, bool nesting, IOMMUFDError **errp);
 
 static bool walk_build(Walk *w, const char *vfio_node, IOMMUFDError **errp)
@@ -399,13 +430,15 @@ static bool walk_nest(Walk *w, bool on_mock, bool has_viommu, bool has_veventq,
         }
         step(w, "vDEVICE %u (virt_id 0x%x) on vIOMMU %u", w->vdev, DEMO_VIRT_ID, w->viommu);
         if (has_veventq) {
-            if (!iommufd_backend_alloc_veventq(w->be, w->viommu, IOMMU_VEVENTQ_TYPE_SELFTEST,
-                                               DEMO_VEVENTQ_DEPTH, &w->veventq,
-                                               &w->veventq_fd, errp)) {
+            /* the queue object: non-blocking fd, batches, sequence tracking */
+            w->veventq = iommufd_veventq_new(w->be, w->viommu, IOMMU_VEVENTQ_TYPE_SELFTEST,
+                                             DEMO_VEVENTQ_DEPTH, 0, 0, errp);
+            if (!w->veventq) {
                 return false;
             }
-            step(w, "vEVENTQ %u (fd %d, depth %u) on vIOMMU %u", w->veventq, w->veventq_fd,
-                 DEMO_VEVENTQ_DEPTH, w->viommu);
+            w->veventq_id = iommufd_veventq_get_id(w->veventq);
+            step(w, "vEVENTQ %u (fd %d, depth %u) on vIOMMU %u", w->veventq_id,
+                 iommufd_veventq_get_fd(w->veventq), DEMO_VEVENTQ_DEPTH, w->viommu);
         } else {
             step(w, "no vEVENTQ on this kernel (IOMMU_VEVENTQ_ALLOC is Linux %s)",
                  iommufd_command_since(IOMMUFD_CMD_VEVENTQ_ALLOC));
@@ -418,10 +451,12 @@ static bool walk_nest(Walk *w, bool on_mock, bool has_viommu, bool has_veventq,
     }
 
     /* the fault queue (Linux 6.11) and the nested HWPT that reports to it */
-    if (!iommufd_backend_alloc_faultq(w->be, &w->fault_id, &w->fault_fd, errp)) {
+    w->faultq = iommufd_faultq_new(w->be, 0, errp);
+    if (!w->faultq) {
         return false;
     }
-    step(w, "fault queue %u (fd %d)", w->fault_id, w->fault_fd);
+    w->fault_id = iommufd_faultq_get_id(w->faultq);
+    step(w, "fault queue %u (fd %d)", w->fault_id, iommufd_faultq_get_fd(w->faultq));
 
     /* the selftest driver's data: only its first field, which every kernel
      * takes (6.12 rejects data longer than its 4-byte struct with EINVAL) */
@@ -452,13 +487,66 @@ static bool walk_nest(Walk *w, bool on_mock, bool has_viommu, bool has_veventq,
                             "triggering a vEVENT")) {
                 return false;
             }
-            step(w, "vEVENT triggered for vDEVICE %u on vEVENTQ %u", w->vdev, w->veventq);
+            step(w, "vEVENT triggered for vDEVICE %u on vEVENTQ %u", w->vdev, w->veventq_id);
+        }
+        if (!walk_read_queues(w, errp)) {
+            return false;
         }
     } else {
         step(w, "not on the mock: no fault or event triggered");
     }
 
     return true;
+}
+
+/*
+ * Read what was triggered through the queue objects, as a VMM's event loop
+ * would (one drain per queue: one read() each): the vEVENT (its sequence,
+ * the vDEVICE's virt_id, the loss count), then the fault group, answered
+ * SUCCESS with the cookie of its last fault.
+ */
+static bool walk_read_queues(Walk *w, IOMMUFDError **errp)
+{
+    bool ok = false;
+
+    if (w->veventq) {
+        IOMMUFDVeventBatch vb = IOMMUFD_VEVENT_BATCH_INIT;
+        if (!iommufd_veventq_drain(w->veventq, &vb, errp)) {
+            iommufd_vevent_batch_clear(&vb);
+            return false;
+        }
+        if (vb.n_events != 1) {
+            iommufd_error_setg_errno(errp, EPROTO, "vEVENTQ %u: %zu events read, 1 expected",
+                                     w->veventq_id, vb.n_events);
+            iommufd_vevent_batch_clear(&vb);
+            return false;
+        }
+        step(w, "vEVENT read through the vEVENTQ: sequence %u, virt_id 0x%x, %" PRIu64
+             " lost", vb.events[0].sequence, vb.events[0].u.selftest.virt_id,
+             iommufd_veventq_get_lost(w->veventq));
+        iommufd_vevent_batch_clear(&vb);
+    }
+
+    IOMMUFDFaultBatch fb = IOMMUFD_FAULT_BATCH_INIT;
+    if (!iommufd_faultq_drain(w->faultq, &fb, errp)) {
+        goto out;
+    }
+    if (fb.n_groups != 1) {
+        iommufd_error_setg_errno(errp, EPROTO, "fault queue %u: %zu groups read, 1 expected",
+                                 w->fault_id, fb.n_groups);
+        goto out;
+    }
+    const IOMMUFDFaultGroup *g = &fb.groups[0];
+    step(w, "page fault read through the fault queue: group %u, %zu fault(s), address 0x%"
+         PRIx64 ", cookie %u", g->grpid, g->n_faults, g->faults[0].addr, g->cookie);
+    if (!iommufd_faultq_respond(w->faultq, g, IOMMUFD_PAGE_RESPONSE_SUCCESS, errp)) {
+        goto out;
+    }
+    step(w, "page fault group %u answered SUCCESS (cookie %u)", g->grpid, g->cookie);
+    ok = true;
+out:
+    iommufd_fault_batch_clear(&fb);
+    return ok;
 }
 
 /* Dirty tracking for migration, on the parent (the stage-2 of the guest), or
@@ -496,8 +584,6 @@ bool iommufd_demo_walk(IOMMUFDBackend *be, const char *vfio_node, FILE *out,
         .be = be,
         .out = out,
         .vfio_fd = -1,
-        .fault_fd = -1,
-        .veventq_fd = -1,
         .ram = MAP_FAILED,
     };
     IOMMUFDError *err = NULL;

@@ -65,6 +65,11 @@ STEPS = [
     ('fault triggered', r'page fault triggered \(group 7, address 0x[0-9a-f]+\) on fault '
      r'queue ' + D, True),
     ('event triggered', r'vEVENT triggered for vDEVICE ' + D + r' on vEVENTQ ' + D, newest),
+    ('event read through the queue', r'vEVENT read through the vEVENTQ: sequence \d+, '
+     r'virt_id 0x1, 0 lost$', newest),
+    ('fault read through the queue', r'page fault read through the fault queue: group 7, '
+     r'1 fault\(s\), address 0x([0-9a-f]+), cookie [1-9]\d*$', True),
+    ('fault answered', r'page fault group 7 answered SUCCESS \(cookie [1-9]\d*\)$', True),
     ('device on the parent', r'device attached to the parent HWPT ' + D + r' for migration',
      True),
     ('dirty bitmap', r'dirty tracking started on HWPT ' + D + r'; bitmap of 512 bytes read',
@@ -180,7 +185,11 @@ elif mode == 'trace':
         ok(field(hw[1], 'hwpt_id') == nested.group(1) and field(hw[1], 'pt_id') ==
            nested.group(2) and field(hw[1], 'fault_id') == nested.group(3) and
            field(hw[1], 'flags') == '0x4', 'the nested HWPT: FAULT_ID_VALID, on its parent')
-        freed = [field(l, 'id') for l in lines_of('iommufd_backend_free_id')]
+        # the queue objects destroy their own ids (their close reports the
+        # destroy's result): every destroy of the walk succeeds, once
+        frees = lines_of('iommufd_backend_free_id')
+        freed = [field(l, 'id') for l in frees if l.endswith(' ret 0')]
+        ok(len(freed) == len(frees), 'every destroy succeeds, none is repeated', frees)
         ids = [nested.group(1)]
         if newest:
             ids += [f['vEVENTQ'].group(1), f['vDEVICE'].group(1), f['vIOMMU'].group(1)]
