@@ -632,10 +632,18 @@ bool iommufd_veventq_drain(IOMMUFDVeventq *q, IOMMUFDVeventBatch *batch, IOMMUFD
         if (n == 0) {
             trace_iommufd_veventq_read(q->c.fd, q->c.id, size, 0, 0, 0);
             /* empty, or the first record did not fit: the fd tells */
-            if (size < VEVENTQ_MAX_BUF && poll_readable(q->c.fd)) {
-                q->buf_size = MIN((size_t)VEVENTQ_MAX_BUF, size * 2);
-                trace_iommufd_veventq_grow(q->c.fd, q->c.id, q->buf_size);
-                continue;
+            if (poll_readable(q->c.fd)) {
+                if (size < VEVENTQ_MAX_BUF) {
+                    q->buf_size = MIN((size_t)VEVENTQ_MAX_BUF, size * 2);
+                    trace_iommufd_veventq_grow(q->c.fd, q->c.id, q->buf_size);
+                    continue;
+                }
+                /* never a silent empty batch on a readable fd: a main loop
+                 * would wake for it forever */
+                iommufd_error_setg_errno(errp, EMSGSIZE,
+                                         "vEVENTQ %u: the first record does not fit %zu bytes, "
+                                         "the most this queue reads", q->c.id, size);
+                ok = false;
             }
             break;
         }
@@ -853,10 +861,20 @@ bool iommufd_faultq_drain(IOMMUFDFaultq *q, IOMMUFDFaultBatch *batch, IOMMUFDErr
             trace_iommufd_faultq_read(q->c.fd, q->c.id, size, 0, 0, 0, 0);
             /* newer kernels: 0 both when empty and when the first group
              * does not fit; only a still-readable fd means the latter */
-            if (q->max_faults < FAULTQ_MAX_FAULTS && poll_readable(q->c.fd)) {
-                q->max_faults = MIN((size_t)FAULTQ_MAX_FAULTS, q->max_faults * 2);
-                trace_iommufd_faultq_grow(q->c.fd, q->c.id, q->max_faults * rs, 0);
-                continue;
+            if (poll_readable(q->c.fd)) {
+                if (q->max_faults < FAULTQ_MAX_FAULTS) {
+                    q->max_faults = MIN((size_t)FAULTQ_MAX_FAULTS, q->max_faults * 2);
+                    trace_iommufd_faultq_grow(q->c.fd, q->c.id, q->max_faults * rs, 0);
+                    continue;
+                }
+                /* as 6.12's EINVAL says: never a silent empty batch on a
+                 * readable fd, which a main loop would wake for forever */
+                iommufd_error_setg_errno(errp, EMSGSIZE,
+                                         "fault queue %u: the first group does not fit %zu bytes",
+                                         q->c.id, size);
+                iommufd_error_append_hint(errp, "a fault group larger than %u faults\n",
+                                          FAULTQ_MAX_FAULTS);
+                ok = false;
             }
             break;
         }

@@ -610,6 +610,30 @@ static void test_fault_grow(Fixture *f, gconstpointer data)
 /* ==== vEVENTQ ================================================================ */
 
 /* A storm larger than the depth: depth events, then LOST_EVENTS at the tail. */
+/*
+ * A group larger than the most a fault queue reads (65536 faults): an error
+ * in both models (6.12's EINVAL; newer kernels' 0 on a still readable fd is
+ * turned into EMSGSIZE), never an empty batch that a main loop would wake
+ * for forever.
+ */
+static void test_fault_group_too_big(Fixture *f, gconstpointer data)
+{
+    IOMMUFDFaultBatch b = IOMMUFD_FAULT_BATCH_INIT;
+    IOMMUFDError *err = NULL;
+
+    (void)data;
+    fault_path_setup(f, 2);
+    trigger_fault(f, 0, 9, 0x40000, 65537);
+    g_assert_false(iommufd_faultq_drain(f->fq, &b, &err));
+    g_assert_nonnull(err);
+    g_assert_cmpint(iommufd_error_get_errno(err), ==, is_612(f) ? EINVAL : EMSGSIZE);
+    g_assert_nonnull(strstr(iommufd_error_get_hint(err), "larger than 65536 faults"));
+    iommufd_error_free(err);
+    g_assert_cmpuint(b.n_groups, ==, 0);
+    fault_path_teardown(f);      /* the detach answers the group INVALID */
+    iommufd_fault_batch_clear(&b);
+}
+
 static void test_vevent_storm(Fixture *f, gconstpointer data)
 {
     IOMMUFDVeventBatch b = IOMMUFD_VEVENT_BATCH_INIT;
@@ -1054,6 +1078,7 @@ int main(int argc, char **argv)
         /* the mock's fixtures: groups of several faults, sequence numbers,
          * fail-Nth (mock-only tests) */
         ADD("fault/grow", test_fault_grow);
+        ADD("fault/group-too-big", test_fault_group_too_big);
         ADD("vevent/wrap", test_vevent_wrap);
         ADD("failnth/whole-path", test_failnth);
     }
