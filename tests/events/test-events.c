@@ -753,6 +753,7 @@ typedef struct {
     bool want_vevent;
     bool free_inside;
     int closed_fd;
+    IOMMUFDVeventq *vq;          /* the vEVENTQ freed from its own callback */
 } LoopState;
 
 static void maybe_quit(LoopState *s)
@@ -910,6 +911,76 @@ static void test_fault_close_busy(Fixture *f, gconstpointer data)
     g_assert_true(iommufd_faultq_close(NULL, &iommufd_error_abort));
 }
 
+/* The vEVENTQ closed from inside its own callback (the fault queue's case
+ * is /events/loop/free-in-callback). */
+static gboolean on_vevents_free(IOMMUFDVeventq *q, const IOMMUFDVeventBatch *batch,
+                                const IOMMUFDError *err, void *opaque)
+{
+    LoopState *s = opaque;
+
+    g_assert_null(err);
+    s->vevents += batch->n_events;
+    s->closed_fd = iommufd_veventq_get_fd(q);
+    g_assert_true(iommufd_veventq_close(q, &iommufd_error_abort));  /* deferred */
+    g_assert_cmpint(fcntl(s->closed_fd, F_GETFD), >=, 0);
+    s->vq = NULL;
+    g_main_loop_quit(s->loop);
+    return G_SOURCE_CONTINUE;
+}
+
+static void test_vevent_free_in_callback(Fixture *f, gconstpointer data)
+{
+    GMainContext *ctx = g_main_context_new();
+    LoopState s = { .loop = g_main_loop_new(ctx, FALSE), .f = f };
+    IOMMUFDError *err = NULL;
+
+    (void)data;
+    s.vq = vevent_path_setup_fault(f, 8, 0, 0);
+    if (!s.vq) {                 /* 6.12: ENOTTY asserted by the set-up */
+        goto out;
+    }
+    uint32_t qid = iommufd_veventq_get_id(s.vq);
+    g_assert_cmpuint(iommufd_veventq_attach(s.vq, ctx, on_vevents_free, &s), >, 0);
+    trigger_vevents(f, 2);
+    g_main_loop_run(s.loop);
+    g_assert_null(s.vq);
+    g_assert_cmpuint(s.vevents, ==, 2);
+    /* after the callback: fd closed, object destroyed, source gone */
+    g_assert_cmpint(fcntl(s.closed_fd, F_GETFD), <, 0);
+    g_assert_false(iommufd_backend_free_id(f->be, qid, &err));
+    g_assert_cmpint(iommufd_error_get_errno(err), ==, ENOENT);
+    iommufd_error_free(err);
+    g_assert_false(g_main_context_iteration(ctx, FALSE));
+    vevent_path_teardown(f, NULL);
+out:
+    g_main_loop_unref(s.loop);
+    g_main_context_unref(ctx);
+}
+
+/* Adopting a vEVENTQ the caller allocated: non-blocking, close-on-exec. */
+static void test_vevent_adopt(Fixture *f, gconstpointer data)
+{
+    uint32_t id;
+    int fd;
+
+    (void)data;
+    IOMMUFDVeventq *probe = vevent_path_setup_fault(f, 4, 0, 0);
+    if (!probe) {
+        return;                  /* 6.12: ENOTTY asserted by the set-up */
+    }
+    iommufd_veventq_free(probe);     /* one queue per type: make room */
+    g_assert_true(iommufd_backend_alloc_veventq(f->be, f->viommu, IOMMUFD_VEVENTQ_TYPE_SELFTEST,
+                                                4, &id, &fd, &iommufd_error_abort));
+    g_assert_cmpint(fcntl(fd, F_SETFD, 0), ==, 0);   /* as a caller might hand it over */
+    IOMMUFDVeventq *q = iommufd_veventq_adopt(f->be, id, fd, IOMMUFD_VEVENTQ_TYPE_SELFTEST, 0, 0,
+                                              &iommufd_error_abort);
+    g_assert_cmpint(iommufd_veventq_get_fd(q), ==, fd);
+    g_assert_cmpuint(iommufd_veventq_get_id(q), ==, id);
+    g_assert_cmpint(fcntl(fd, F_GETFL) & O_NONBLOCK, ==, O_NONBLOCK);
+    g_assert_cmpint(fcntl(fd, F_GETFD) & FD_CLOEXEC, ==, FD_CLOEXEC);
+    vevent_path_teardown(f, q);
+}
+
 static void test_adopt(Fixture *f, gconstpointer data)
 {
     uint32_t id;
@@ -922,6 +993,7 @@ static void test_adopt(Fixture *f, gconstpointer data)
     g_assert_cmpint(iommufd_faultq_get_fd(q), ==, fd);
     g_assert_cmpuint(iommufd_faultq_get_id(q), ==, id);
     g_assert_cmpint(fcntl(fd, F_GETFL) & O_NONBLOCK, ==, O_NONBLOCK);
+    g_assert_cmpint(fcntl(fd, F_GETFD) & FD_CLOEXEC, ==, FD_CLOEXEC);
     iommufd_faultq_free(q);
     g_assert_cmpint(fcntl(fd, F_GETFD), <, 0);
     g_assert_false(iommufd_backend_free_id(f->be, id, &err));
@@ -1071,6 +1143,8 @@ int main(int argc, char **argv)
     ADD("fault/partial-write", test_fault_partial_write);
     ADD("fault/adopt", test_adopt);
     ADD("fault/close-busy", test_fault_close_busy);
+    ADD("vevent/adopt", test_vevent_adopt);
+    ADD("loop/vevent-free-in-callback", test_vevent_free_in_callback);
     ADD("loop/both-queues", test_loop_both);
     ADD("loop/free-in-callback", test_free_in_callback);
     ADD("vevent/storm", test_vevent_storm);
