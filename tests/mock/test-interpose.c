@@ -1125,8 +1125,24 @@ static void test_fork(void)
     g_assert_cmpint(close(ctx), ==, 0);
 }
 
+/*
+ * Under valgrind (its vgpreload in LD_PRELOAD) the two tests that abort on
+ * purpose in a child process (g_test_trap_subprocess) are left out: the
+ * child runs outside valgrind (--trace-children=no), so valgrind checks
+ * nothing of theirs, and GLib's wait for the child under valgrind (which
+ * lacks pidfd_open) has now and then hung the whole run in CI.  They run in
+ * every other set-up.
+ */
+static bool running_under_valgrind(void)
+{
+    const char *p = getenv("LD_PRELOAD");
+
+    return p && strstr(p, "vgpreload");
+}
+
 int main(int argc, char **argv)
 {
+    bool under_valgrind = running_under_valgrind();
     g_test_init(&argc, &argv, NULL);
     if (!iommufd_mock_is_mock_fd) {
         printf("1..0 # SKIP libiommufd-mock is not preloaded (LD_PRELOAD)\n");
@@ -1139,7 +1155,9 @@ int main(int argc, char **argv)
     g_test_add_func("/mock/interpose/open/__open64_2", test_open64_2);
     g_test_add_func("/mock/interpose/open/open", test_open);
     g_test_add_func("/mock/interpose/open/__open_2", test_open_2);
-    g_test_add_func("/mock/interpose/open/__open_2-missing-mode", test_open_2_missing_mode);
+    if (!under_valgrind) {
+        g_test_add_func("/mock/interpose/open/__open_2-missing-mode", test_open_2_missing_mode);
+    }
     g_test_add_func("/mock/interpose/open/openat64", test_openat64);
     g_test_add_func("/mock/interpose/open/__openat64_2", test_openat64_2);
     g_test_add_func("/mock/interpose/open/openat", test_openat);
@@ -1151,7 +1169,9 @@ int main(int argc, char **argv)
     g_test_add_func("/mock/interpose/ioctl", test_ioctl);
     g_test_add_func("/mock/interpose/read", test_read);
     g_test_add_func("/mock/interpose/__read_chk", test_read_chk);
-    g_test_add_func("/mock/interpose/__read_chk-overflow", test_read_chk_overflow);
+    if (!under_valgrind) {
+        g_test_add_func("/mock/interpose/__read_chk-overflow", test_read_chk_overflow);
+    }
     g_test_add_func("/mock/interpose/pread64", test_pread64);
     g_test_add_func("/mock/interpose/write", test_write);
     g_test_add_func("/mock/interpose/dup", test_dup);
