@@ -10,7 +10,8 @@
 
 deps_build=(meson ninja-build pkg-config gcc python3 libglib2.0-dev)
 deps_all=("${deps_build[@]}" clang liblttng-ust-dev systemtap-sdt-dev lttng-tools babeltrace2
-          valgrind binutils util-linux libclang-rt-14-dev)
+          valgrind binutils util-linux libclang-rt-14-dev
+          doxygen g++ groff-base)
 
 deps_install() {
   local who=$1; shift
