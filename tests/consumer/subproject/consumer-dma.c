@@ -1,0 +1,1 @@
+../pkgconfig/consumer-dma.c
