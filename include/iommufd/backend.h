@@ -4,7 +4,9 @@
  * @brief IOMMUFDBackend: the /dev/iommu fd and one helper per iommufd ioctl.
  *
  * Every helper returns true on success and false on failure with exactly one
- * error set through @p errp (see error.h); on success *errp is untouched.
+ * error set through `errp` (see error.h); on success *errp is untouched.
+ * An ioctl helper called on a backend without users (not connected) fails
+ * with EBADF and issues nothing.
  * Each issues its ioctl (retried on EINTR; get_iova_ranges's two-call
  * protocol and the dirty-bitmap walk issue more) and fires one trace event
  * per ioctl with the command's inputs, outputs and result.  Arguments that are wrong
@@ -36,9 +38,30 @@
 extern "C" {
 #endif
 
-/** The GType of IOMMUFDBackend. */
+/** @brief The GType of IOMMUFDBackend. */
 #define IOMMUFD_TYPE_BACKEND (iommufd_backend_get_type())
+
+/**
+ * @typedef IOMMUFDBackend
+ * @brief A user of /dev/iommu: one iommufd fd, opened by the backend (owned)
+ *        or given by the caller, shared by its users.
+ *
+ * A final GObject, opaque (G_DECLARE_FINAL_TYPE): create it with
+ * iommufd_backend_new(), iommufd_backend_new_with_path() or
+ * iommufd_backend_new_from_fd(), take and drop users with
+ * iommufd_backend_connect() / iommufd_backend_disconnect(), release it with
+ * g_object_unref() (g_autoptr(IOMMUFDBackend) works).  Finalizing an owned
+ * backend closes its fd if users forgot to disconnect; a caller's fd is never
+ * closed.  GObject properties: "fd" and "path" (construct-only), "owned" and
+ * "users" (read-only, as the getters).
+ */
 IOMMUFD_API G_DECLARE_FINAL_TYPE(IOMMUFDBackend, iommufd_backend, IOMMUFD, BACKEND, GObject)
+
+/**
+ * @fn GType iommufd_backend_get_type(void)
+ * @brief The GType of IOMMUFDBackend (registered on the first call; thread-safe).
+ * @return the type, as IOMMUFD_TYPE_BACKEND
+ */
 
 /**
  * A backend that opens /dev/iommu itself on the first connect (owned).
@@ -48,17 +71,18 @@ IOMMUFD_API IOMMUFDBackend *iommufd_backend_new(void);
 
 /**
  * A backend that opens @p path instead of /dev/iommu (owned).
- * @param path the device node
- * @return a new backend
+ * @param path the device node (NULL: /dev/iommu)
+ * @return a new backend; unref with g_object_unref()
  */
 IOMMUFD_API IOMMUFDBackend *iommufd_backend_new_with_path(const char *path);
 
 /**
  * A backend on an fd the caller opened (for instance passed by a management
  * layer).  The backend never closes it.  iommufd_backend_connect() checks
- * that it is an iommufd.
+ * that it is an iommufd (EBADF for a closed or negative fd, ENOTTY for
+ * another file).
  * @param fd an open /dev/iommu fd
- * @return a new backend
+ * @return a new backend; unref with g_object_unref()
  */
 IOMMUFD_API IOMMUFDBackend *iommufd_backend_new_from_fd(int fd);
 
@@ -84,20 +108,26 @@ IOMMUFD_API bool iommufd_backend_connect(IOMMUFDBackend *be, IOMMUFDError **errp
 IOMMUFD_API void iommufd_backend_disconnect(IOMMUFDBackend *be);
 
 /**
+ * @brief The backend's iommufd fd.
  * @param be the backend
- * @return its fd while connected, else -1
+ * @return its fd while connected (a caller's fd: always), else -1 (also for
+ *         a NULL backend)
  */
 IOMMUFD_API int iommufd_backend_get_fd(IOMMUFDBackend *be);
 
 /**
+ * @brief Whether the backend owns its fd.
  * @param be the backend
- * @return true when the backend opens and closes its fd itself
+ * @return true when the backend opens and closes its fd itself (false for
+ *         iommufd_backend_new_from_fd() and for a NULL backend)
  */
 IOMMUFD_API bool iommufd_backend_is_owned(IOMMUFDBackend *be);
 
 /**
+ * @brief How many users the backend has.
  * @param be the backend
- * @return the number of users (connects not yet disconnected)
+ * @return the number of users (connects not yet disconnected); 0 for a NULL
+ *         backend
  */
 IOMMUFD_API unsigned int iommufd_backend_get_users(IOMMUFDBackend *be);
 
@@ -179,7 +209,8 @@ IOMMUFD_API bool iommufd_backend_map_file_dma(IOMMUFDBackend *be, uint32_t ioas_
                                               IOMMUFDError **errp);
 
 /**
- * IOMMU_IOAS_UNMAP.  iova 0 with size UINT64_MAX unmaps everything.  Nothing
+ * IOMMU_IOAS_UNMAP: remove mappings from an IOAS.
+ * iova 0 with size UINT64_MAX unmaps everything.  Nothing
  * mapped there (ENOENT) is a success, traced under its own event, because
  * vIOMMUs unmap redundantly.
  * @param be       the backend
@@ -248,7 +279,7 @@ enum {
 };
 
 /**
- * IOMMU_OPTION get.
+ * IOMMU_OPTION get: read an option of the context or of an IOAS.
  * @param be        the backend
  * @param option_id IOMMUFD_OPTION_*
  * @param object_id the IOAS for HUGE_PAGES, 0 for RLIMIT_MODE
@@ -261,7 +292,8 @@ IOMMUFD_API bool iommufd_backend_get_option(IOMMUFDBackend *be, uint32_t option_
                                             IOMMUFDError **errp);
 
 /**
- * IOMMU_OPTION set.  RLIMIT_MODE needs CAP_SYS_RESOURCE and a context with
+ * IOMMU_OPTION set: change an option of the context or of an IOAS.
+ * RLIMIT_MODE needs CAP_SYS_RESOURCE and a context with
  * nothing mapped yet.
  * @param be        the backend
  * @param option_id IOMMUFD_OPTION_*
@@ -285,7 +317,7 @@ IOMMUFD_API bool iommufd_backend_get_vfio_ioas(IOMMUFDBackend *be, uint32_t *ioa
                                                IOMMUFDError **errp);
 
 /**
- * IOMMU_VFIO_IOAS set.
+ * IOMMU_VFIO_IOAS set: the IOAS the VFIO type1 compatibility ioctls are to use.
  * @param be      the backend
  * @param ioas_id the IOAS
  * @param errp    error
@@ -295,7 +327,7 @@ IOMMUFD_API bool iommufd_backend_set_vfio_ioas(IOMMUFDBackend *be, uint32_t ioas
                                                IOMMUFDError **errp);
 
 /**
- * IOMMU_VFIO_IOAS clear.
+ * IOMMU_VFIO_IOAS clear: no IOAS for the VFIO type1 compatibility ioctls.
  * @param be   the backend
  * @param errp error
  * @return true on success
@@ -378,7 +410,8 @@ IOMMUFD_API bool iommufd_backend_get_device_info(IOMMUFDBackend *be, uint32_t de
                                                  uint32_t *out_len, IOMMUFDError **errp);
 
 /**
- * IOMMU_HWPT_SET_DIRTY_TRACKING.  Starting clears the dirty bits.
+ * IOMMU_HWPT_SET_DIRTY_TRACKING: start or stop dirty tracking on a HWPT.
+ * Starting clears the dirty bits.
  * @param be      the backend
  * @param hwpt_id a HWPT allocated with IOMMUFD_HWPT_ALLOC_DIRTY_TRACKING
  * @param start   true to start, false to stop
@@ -514,7 +547,7 @@ IOMMUFD_API bool iommufd_backend_alloc_faultq(IOMMUFDBackend *be, uint32_t *faul
                                               int *fault_fd, IOMMUFDError **errp);
 
 /**
- * IOMMU_VIOMMU_ALLOC (6.13).
+ * IOMMU_VIOMMU_ALLOC (6.13): a vIOMMU on a nesting parent HWPT.
  * @param be            the backend
  * @param dev_id        a device behind the physical IOMMU
  * @param type          the vIOMMU type
@@ -606,7 +639,7 @@ IOMMUFD_API bool iommufd_backend_viommu_munmap(IOMMUFDBackend *be, void *ptr, ui
 
 /** What iommufd_backend_probe() found. */
 typedef struct IOMMUFDFeatures {
-    /** bit (nr - 0x80) set when command nr (0x80 .. 0x9f) exists */
+    /** bit (nr - 0x80) set when command nr (0x80 to 0x9f) exists */
     uint32_t commands;
     /** the kernel's selftest command (CONFIG_IOMMUFD_TEST) exists */
     bool selftest;
@@ -625,19 +658,22 @@ IOMMUFD_API bool iommufd_backend_probe(IOMMUFDBackend *be, IOMMUFDFeatures *feat
                                        IOMMUFDError **errp);
 
 /**
- * @param features a probe result
- * @param nr       a command number (0x80 .. 0x9f)
+ * @brief Whether a probe found a command.
+ * @param features a probe result (NULL: false)
+ * @param nr       a command number (0x80 to 0x9f; others: false)
  * @return whether the command exists
  */
 IOMMUFD_API bool iommufd_features_has(const IOMMUFDFeatures *features, unsigned int nr);
 
 /**
- * @param nr a command number (0x80 ...)
+ * @brief The name of an iommufd command.
+ * @param nr a command number (from 0x80)
  * @return its name ("IOMMU_IOAS_MAP"), or NULL for an unknown number
  */
 IOMMUFD_API const char *iommufd_command_name(unsigned int nr);
 
 /**
+ * @brief The Linux release that added an iommufd command.
  * @param nr a command number
  * @return the Linux release that added it ("6.13"), or NULL; informational
  *         only: probe, never compare versions

@@ -58,16 +58,32 @@ IOMMUFD_API void iommufd_error_setg_internal(IOMMUFDError **errp, const char *sr
                                              const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
 
-/** Set an error whose errno is 0.  errno is preserved. */
+/**
+ * @brief Set an error whose errno is 0.  errno is preserved.
+ * @param errp where to store the error
+ * @param ...  printf-style message and its arguments
+ */
 #define iommufd_error_setg(errp, ...) \
     iommufd_error_setg_internal((errp), __FILE__, __LINE__, __func__, 0, false, __VA_ARGS__)
 
-/** Set an error that keeps @p os_errno and whose message ends with ": strerror(os_errno)". */
+/**
+ * @brief Set an error that keeps @p os_errno and whose message ends with
+ *        ": strerror(os_errno)".
+ * @param errp     where to store the error
+ * @param os_errno the errno of the failure (positive)
+ * @param ...      printf-style message and its arguments
+ */
 #define iommufd_error_setg_errno(errp, os_errno, ...) \
     iommufd_error_setg_internal((errp), __FILE__, __LINE__, __func__, (os_errno), true, \
                                 __VA_ARGS__)
 
-/** Set an error that keeps @p os_errno, with the message as given (no strerror). */
+/**
+ * @brief Set an error that keeps @p os_errno, with the message as given (no
+ *        strerror).
+ * @param errp     where to store the error
+ * @param os_errno the errno of the failure (positive)
+ * @param ...      printf-style message and its arguments
+ */
 #define iommufd_error_setg_code(errp, os_errno, ...) \
     iommufd_error_setg_internal((errp), __FILE__, __LINE__, __func__, (os_errno), false, \
                                 __VA_ARGS__)
@@ -97,7 +113,7 @@ IOMMUFD_API void iommufd_error_append_hint(IOMMUFDError *const *errp, const char
 
 /**
  * Move @p local_err to @p dst_errp: the first error wins, a second one is
- * freed.  Honours &iommufd_error_abort and &iommufd_error_fatal; NULL
+ * freed.  Honours `&iommufd_error_abort` and `&iommufd_error_fatal`; a NULL
  * @p dst_errp frees it.
  * @param dst_errp  destination
  * @param local_err the error, or NULL (nothing happens)
@@ -117,18 +133,21 @@ IOMMUFD_API void iommufd_error_free(IOMMUFDError *err);
 IOMMUFD_API void iommufd_error_free_or_null(IOMMUFDError **errp);
 
 /**
+ * @brief The message of an error.
  * @param err an error
  * @return its message (without the hint), owned by @p err
  */
 IOMMUFD_API const char *iommufd_error_get_pretty(const IOMMUFDError *err);
 
 /**
+ * @brief The errno of an error.
  * @param err an error
  * @return the errno of the failure, or 0 when it has none
  */
 IOMMUFD_API int iommufd_error_get_errno(const IOMMUFDError *err);
 
 /**
+ * @brief The hint of an error.
  * @param err an error
  * @return what to do about it, or NULL when there is no hint; owned by @p err
  */

@@ -75,23 +75,38 @@ extern "C" {
 /** The largest sequence number of a vEVENTQ; the next one is 0. */
 #define IOMMUFD_VEVENT_SEQUENCE_MAX 0x7fffffffu
 
-/** vEVENTQ types whose payload the library knows (values of the uapi). */
+/**
+ * @name vEVENTQ types
+ * The types whose payload the library knows (values of the uapi).
+ * @{
+ */
 #define IOMMUFD_VEVENTQ_TYPE_ARM_SMMUV3 1u      /**< 32 bytes: 4 little-endian u64 */
 #define IOMMUFD_VEVENTQ_TYPE_TEGRA241_CMDQV 2u  /**< 16 bytes: 2 little-endian u64 */
 #define IOMMUFD_VEVENTQ_TYPE_SELFTEST 0xbeefbeefu /**< 4 bytes: u32 virt_id */
+/** @} */
 
 /** vEVENTQ header flag: the queue overflowed; a header without payload. */
 #define IOMMUFD_VEVENT_FLAG_LOST_EVENTS (1u << 0)
 
-/** Fault record flags. */
+/**
+ * @name Fault record flags
+ * IOMMUFDFault::flags (the uapi's IOMMU_PGFAULT_FLAGS_*).
+ * @{
+ */
 #define IOMMUFD_FAULT_FLAG_PASID_VALID (1u << 0) /**< pasid is valid */
 #define IOMMUFD_FAULT_FLAG_LAST_PAGE (1u << 1)   /**< the last fault of its group */
+/** @} */
 
-/** Fault record permissions. */
-#define IOMMUFD_FAULT_PERM_READ (1u << 0)
-#define IOMMUFD_FAULT_PERM_WRITE (1u << 1)
-#define IOMMUFD_FAULT_PERM_EXEC (1u << 2)
-#define IOMMUFD_FAULT_PERM_PRIV (1u << 3)
+/**
+ * @name Fault record permissions
+ * IOMMUFDFault::perm (the uapi's IOMMU_PGFAULT_PERM_*).
+ * @{
+ */
+#define IOMMUFD_FAULT_PERM_READ (1u << 0)  /**< read access */
+#define IOMMUFD_FAULT_PERM_WRITE (1u << 1) /**< write access */
+#define IOMMUFD_FAULT_PERM_EXEC (1u << 2)  /**< instruction fetch */
+#define IOMMUFD_FAULT_PERM_PRIV (1u << 3)  /**< privileged-mode access */
+/** @} */
 
 /** The answer to a page-fault group. */
 typedef enum IOMMUFDPageResponseCode {
@@ -104,19 +119,22 @@ typedef enum IOMMUFDPageResponseCode {
 /** One vEVENT (a record without the LOST_EVENTS flag). */
 typedef struct IOMMUFDVevent {
     uint32_t flags;          /**< header flags */
-    uint32_t sequence;       /**< header sequence number (0 .. INT_MAX) */
+    uint32_t sequence;       /**< header sequence number (0 to INT_MAX) */
     uint32_t type;           /**< the queue's type */
     uint32_t payload_len;    /**< bytes of payload */
     const uint8_t *payload;  /**< the payload bytes inside the batch's buffer
                                   (unaligned: memcpy, never cast) */
     /** The payload decoded, for the known types (host byte order). */
     union {
+        /** IOMMUFD_VEVENTQ_TYPE_ARM_SMMUV3 */
         struct {
             uint64_t evt[4];            /**< the SMMUv3 event record */
         } arm_smmuv3;
+        /** IOMMUFD_VEVENTQ_TYPE_TEGRA241_CMDQV */
         struct {
             uint64_t lvcmdq_err_map[2]; /**< LVCMDQ error bitmap */
         } tegra241_cmdqv;
+        /** IOMMUFD_VEVENTQ_TYPE_SELFTEST */
         struct {
             uint32_t virt_id;           /**< the vDEVICE's virtual id */
         } selftest;
@@ -152,16 +170,16 @@ typedef struct IOMMUFDVeventBatch {
     bool lost_events;        /**< this batch detected lost events */
     bool tail_lost;          /**< it ended with a LOST_EVENTS header */
     uint64_t lost;           /**< events lost, as counted in this batch */
-    /* private: owned storage */
-    size_t events_alloc_;
-    uint8_t *buf_;
-    size_t buf_size_;
+    size_t events_alloc_;    /**< private: capacity of events */
+    uint8_t *buf_;           /**< private: the drain's read buffer */
+    size_t buf_size_;        /**< private: its size */
 } IOMMUFDVeventBatch;
 
 /** Initialiser of an IOMMUFDVeventBatch. */
 #define IOMMUFD_VEVENT_BATCH_INIT { NULL, 0, NULL, 0, false, false, false, 0, 0, NULL, 0 }
 
 /**
+ * @brief The payload size of a vEVENTQ type.
  * @param type a vEVENTQ type
  * @return the payload size of a type the library knows, else 0
  */
@@ -230,11 +248,10 @@ typedef struct IOMMUFDFaultBatch {
     size_t n_faults;          /**< how many */
     IOMMUFDFaultGroup *groups;/**< the groups, in order */
     size_t n_groups;          /**< how many */
-    /* private: owned storage */
-    size_t faults_alloc_;
-    size_t groups_alloc_;
-    uint8_t *buf_;
-    size_t buf_size_;
+    size_t faults_alloc_;     /**< private: capacity of faults */
+    size_t groups_alloc_;     /**< private: capacity of groups */
+    uint8_t *buf_;            /**< private: the drain's read buffer */
+    size_t buf_size_;         /**< private: its size */
 } IOMMUFDFaultBatch;
 
 /** Initialiser of an IOMMUFDFaultBatch. */
@@ -332,15 +349,35 @@ IOMMUFD_API void iommufd_veventq_free(IOMMUFDVeventq *q);
  */
 IOMMUFD_API bool iommufd_veventq_close(IOMMUFDVeventq *q, IOMMUFDError **errp);
 
-/** @param q the queue @return its pollable fd (POLLIN while events wait) */
+/**
+ * @brief The queue's fd, for a caller's own poll loop.
+ * @param q the queue
+ * @return its pollable fd (POLLIN while events wait); -1 for NULL
+ */
 IOMMUFD_API int iommufd_veventq_get_fd(IOMMUFDVeventq *q);
-/** @param q the queue @return its vEVENTQ id */
+/**
+ * @brief The queue's kernel object.
+ * @param q the queue
+ * @return its vEVENTQ id; 0 for NULL
+ */
 IOMMUFD_API uint32_t iommufd_veventq_get_id(IOMMUFDVeventq *q);
-/** @param q the queue @return its type */
+/**
+ * @brief The queue's event type.
+ * @param q the queue
+ * @return its type; 0 for NULL
+ */
 IOMMUFD_API uint32_t iommufd_veventq_get_type(IOMMUFDVeventq *q);
-/** @param q the queue @return events lost so far (gaps and LOST_EVENTS) */
+/**
+ * @brief Events lost so far, all batches.
+ * @param q the queue
+ * @return events lost (sequence gaps and LOST_EVENTS); 0 for NULL
+ */
 IOMMUFD_API uint64_t iommufd_veventq_get_lost(IOMMUFDVeventq *q);
-/** @param q the queue @return read() calls issued so far */
+/**
+ * @brief Reads issued so far.
+ * @param q the queue
+ * @return read() calls issued on its fd; 0 for NULL
+ */
 IOMMUFD_API uint64_t iommufd_veventq_get_reads(IOMMUFDVeventq *q);
 
 /**
@@ -439,13 +476,30 @@ IOMMUFD_API void iommufd_faultq_free(IOMMUFDFaultq *q);
  */
 IOMMUFD_API bool iommufd_faultq_close(IOMMUFDFaultq *q, IOMMUFDError **errp);
 
-/** @param q the queue @return its pollable fd */
+/**
+ * @brief The queue's fd, for a caller's own poll loop.
+ * @param q the queue
+ * @return its pollable fd (POLLIN while faults wait); -1 for NULL
+ */
 IOMMUFD_API int iommufd_faultq_get_fd(IOMMUFDFaultq *q);
-/** @param q the queue @return its fault queue id (for IOMMUFD_HWPT_FAULT_ID_VALID) */
+/**
+ * @brief The queue's kernel object.
+ * @param q the queue
+ * @return its fault queue id (the fault_id of iommufd_backend_alloc_hwpt()
+ *         with IOMMUFD_HWPT_FAULT_ID_VALID); 0 for NULL
+ */
 IOMMUFD_API uint32_t iommufd_faultq_get_id(IOMMUFDFaultq *q);
-/** @param q the queue @return read() calls issued so far */
+/**
+ * @brief Reads issued so far.
+ * @param q the queue
+ * @return read() calls issued on its fd; 0 for NULL
+ */
 IOMMUFD_API uint64_t iommufd_faultq_get_reads(IOMMUFDFaultq *q);
-/** @param q the queue @return responses written so far */
+/**
+ * @brief Responses written so far.
+ * @param q the queue
+ * @return page responses the kernel took; 0 for NULL
+ */
 IOMMUFD_API uint64_t iommufd_faultq_get_responses(IOMMUFDFaultq *q);
 
 /**

@@ -43,10 +43,14 @@ typedef enum IOMMUFDMockKernel {
  */
 IOMMUFD_MOCK_API void iommufd_mock_set_kernel(IOMMUFDMockKernel kernel);
 
-/** @return the kernel being imitated */
+/**
+ * @brief The kernel the mock imitates now.
+ * @return the kernel being imitated
+ */
 IOMMUFD_MOCK_API IOMMUFDMockKernel iommufd_mock_get_kernel(void);
 
 /**
+ * @brief The name of a kernel model.
  * @param kernel a model
  * @return its name as in IOMMUFD_MOCK_KERNEL ("newest", "6.12")
  */
@@ -92,7 +96,7 @@ IOMMUFD_MOCK_API int iommufd_mock_trigger_vevent(int iommufd, uint32_t dev_id);
  * from INT_MAX to 0).
  * @param iommufd    an fd of the context
  * @param veventq_id the queue's id
- * @param sequence   0 .. INT_MAX
+ * @param sequence   0 to INT_MAX
  * @return 0, or a negative errno
  */
 IOMMUFD_MOCK_API int iommufd_mock_veventq_set_sequence(int iommufd, uint32_t veventq_id,
@@ -108,6 +112,7 @@ IOMMUFD_MOCK_API int iommufd_mock_veventq_set_sequence(int iommufd, uint32_t vev
 IOMMUFD_MOCK_API void iommufd_mock_fail_nth(unsigned nth, int err);
 
 /**
+ * @brief Whether the armed fail-Nth fired.
  * @return true when the armed failure was injected since the last
  *         iommufd_mock_fail_nth() of this thread (false: the sweep is past
  *         the last operation)
@@ -122,10 +127,14 @@ IOMMUFD_MOCK_API bool iommufd_mock_fail_nth_reached(void);
  */
 IOMMUFD_MOCK_API int iommufd_mock_count_objects(int iommufd);
 
-/** @return the number of fds the mock has open for callers (all kinds) */
+/**
+ * @brief Count the mock's open fds, to prove that nothing leaked.
+ * @return the number of fds the mock has open for callers (all kinds)
+ */
 IOMMUFD_MOCK_API unsigned iommufd_mock_count_fds(void);
 
 /**
+ * @brief Whether an fd is one the mock answers.
  * @param fd any fd
  * @return true when @p fd is one of the mock's
  */

@@ -24,7 +24,7 @@ extern "C" {
 
 /**
  * Open a VFIO cdev device node (O_RDWR | O_CLOEXEC).
- * @param path the node, e.g. /dev/vfio/devices/vfio0
+ * @param path the node, such as /dev/vfio/devices/vfio0
  * @param errp error (hints for ENOENT: the device is not bound to vfio-pci or
  *             the kernel lacks CONFIG_VFIO_DEVICE_CDEV; EACCES)
  * @return the fd, or -1
@@ -32,8 +32,8 @@ extern "C" {
 IOMMUFD_API int iommufd_vfio_device_open(const char *path, IOMMUFDError **errp);
 
 /**
- * Open the VFIO cdev node of a device given by its sysfs directory, e.g.
- * /sys/bus/pci/devices/0000:00:03.0: the node's name is the entry under
+ * Open the VFIO cdev node of a device given by its sysfs directory, such as
+ * /sys/bus/pci/devices/0000:00:03.0.  The node's name is the entry under
  * its vfio-dev/ directory.
  * @param sysfs_path the device's sysfs directory (a test tree works too)
  * @param dev_dir    where the nodes are; NULL for /dev/vfio/devices
