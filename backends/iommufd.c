@@ -842,7 +842,7 @@ bool iommufd_backend_change_process_capable(IOMMUFDBackend *be)
 bool iommufd_backend_probe(IOMMUFDBackend *be, IOMMUFDFeatures *features, IOMMUFDError **errp)
 {
     IOMMUFD_ERRP_GUARD();
-    int fd = BACKEND_FD(be, "probe", errp);
+    int fd = BACKEND_FD(be, "iommufd_backend_probe", errp);
     if (fd < 0) {
         return false;
     }
@@ -1359,7 +1359,10 @@ bool iommufd_backend_viommu_mmap(IOMMUFDBackend *be, uint32_t viommu_id, uint64_
                                  uint64_t offset, void **out_ptr, IOMMUFDError **errp)
 {
     IOMMUFD_ERRP_GUARD();
-    int fd = BACKEND_FD(be, "mmap", errp);
+    if (!IOMMUFD_IS_BACKEND(be)) {
+        return BAD_ARG(errp, "mmap of vIOMMU %u: no backend", viommu_id);
+    }
+    int fd = _iommufd_backend_fd(be, "mmap of a vIOMMU region", errp);
     if (fd < 0) {
         return false;
     }

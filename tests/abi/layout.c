@@ -13,6 +13,7 @@
 
 #include "uapi/linux/iommufd.h"
 #include "uapi/linux/vfio.h"
+#include "../common/fd-check.h"
 
 #define MEMBER(t, m) (((struct t *)0)->m)
 
@@ -1009,8 +1010,8 @@ static void test_enum_selftest(void)
 
 /* ====================================================================== */
 
-#define ADD(path, fn) g_test_add_func("/abi/" path, fn)
-#define LAYOUT(name) g_test_add_func("/abi/layout/" #name, test_##name)
+#define ADD(path, fn) tu_add_func("/abi/" path, fn)
+#define LAYOUT(name) tu_add_func("/abi/layout/" #name, test_##name)
 
 int main(int argc, char **argv)
 {
@@ -1019,6 +1020,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	g_test_init(&argc, &argv, NULL);
+	tu_fd_check_init();
 	g_test_set_nonfatal_assertions();
 
 	ADD("ioctl/iommufd", test_ioctl_iommufd);

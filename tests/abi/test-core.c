@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 
 #include "tests/abi/abi-util.h"
+#include "../common/fd-check.h"
 
 #ifndef VFIO_IOMMU_DIRTY_PAGES
 #define VFIO_IOMMU_DIRTY_PAGES _IO(VFIO_TYPE, VFIO_BASE + 17)
@@ -2801,7 +2802,7 @@ static void add_fx(const char *name, void (*fn)(Fx *, gconstpointer))
     for (size_t i = 0; i < G_N_ELEMENTS(variants); i++) {
         g_autofree char *path = g_strdup_printf("/core/ioas/%s/%s", variants[i].name, name);
 
-        g_test_add(path, Fx, &variants[i], fx_setup, fn, fx_teardown);
+        tu_add(path, Fx, &variants[i], fx_setup, fn, fx_teardown);
     }
 }
 
@@ -2812,6 +2813,7 @@ int main(int argc, char **argv)
 
     test_backend_print();
     g_test_init(&argc, &argv, NULL);
+    tu_fd_check_init();
     g_test_set_nonfatal_assertions();
 
     PAGE = (size_t)sysconf(_SC_PAGESIZE);
@@ -2833,21 +2835,21 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < G_N_ELEMENTS(cmds); i++) {
         g_autofree char *path = g_strdup_printf("/core/size/%s", cmds[i].name);
 
-        g_test_add_data_func(path, &cmds[i], test_size_contract);
+        tu_add_data_func(path, &cmds[i], test_size_contract);
     }
-    g_test_add_func("/core/size/presence", test_size_presence);
-    g_test_add_func("/core/dispatch/numbers", test_dispatch_numbers);
-    g_test_add_func("/core/dispatch/trailing-u64", test_dispatch_ex);
-    g_test_add_func("/core/dispatch/fault", test_dispatch_fault);
-    g_test_add_func("/core/dispatch/short-structs", test_dispatch_short_structs);
+    tu_add_func("/core/size/presence", test_size_presence);
+    tu_add_func("/core/dispatch/numbers", test_dispatch_numbers);
+    tu_add_func("/core/dispatch/trailing-u64", test_dispatch_ex);
+    tu_add_func("/core/dispatch/fault", test_dispatch_fault);
+    tu_add_func("/core/dispatch/short-structs", test_dispatch_short_structs);
 
-    g_test_add_func("/core/objects/ids", test_objects_ids);
-    g_test_add_func("/core/objects/types", test_objects_types);
-    g_test_add_func("/core/objects/busy", test_objects_busy);
-    g_test_add_func("/core/objects/close", test_objects_close);
-    g_test_add_func("/core/objects/mock-counters", test_objects_mock_counters);
+    tu_add_func("/core/objects/ids", test_objects_ids);
+    tu_add_func("/core/objects/types", test_objects_types);
+    tu_add_func("/core/objects/busy", test_objects_busy);
+    tu_add_func("/core/objects/close", test_objects_close);
+    tu_add_func("/core/objects/mock-counters", test_objects_mock_counters);
 
-    g_test_add_func("/core/ioas/alloc", test_ioas_alloc);
+    tu_add_func("/core/ioas/alloc", test_ioas_alloc);
     add_fx("map-basic", test_map_basic);
     add_fx("map-args", test_map_args);
     add_fx("map-user-memory", test_map_user_memory);
@@ -2863,20 +2865,20 @@ int main(int argc, char **argv)
     add_fx("map-file", test_map_file);
     add_fx("access-pages", test_access_pages);
     add_fx("access-rw", test_access_rw);
-    g_test_add_func("/core/ioas/option-rlimit", test_option_rlimit);
-    g_test_add_func("/core/ioas/vfio-ioas", test_vfio_ioas);
-    g_test_add_func("/core/ioas/change-process", test_change_process);
-    g_test_add_func("/core/ioas/access-replace-ioas", test_access_replace_ioas);
-    g_test_add_func("/core/ioas/temp-memory-limit", test_temp_memory_limit);
+    tu_add_func("/core/ioas/option-rlimit", test_option_rlimit);
+    tu_add_func("/core/ioas/vfio-ioas", test_vfio_ioas);
+    tu_add_func("/core/ioas/change-process", test_change_process);
+    tu_add_func("/core/ioas/access-replace-ioas", test_access_replace_ioas);
+    tu_add_func("/core/ioas/temp-memory-limit", test_temp_memory_limit);
 
-    g_test_add_func("/core/vfio/simple", test_vfio_simple);
-    g_test_add_func("/core/vfio/no-ioas", test_vfio_no_ioas);
-    g_test_add_data_func("/core/vfio/map/no_domain", GINT_TO_POINTER(0), test_vfio_map);
-    g_test_add_data_func("/core/vfio/map/mock_domain", GINT_TO_POINTER(1), test_vfio_map);
-    g_test_add_func("/core/vfio/type1", test_vfio_type1);
-    g_test_add_data_func("/core/vfio/info/no_domain", GINT_TO_POINTER(0), test_vfio_info);
-    g_test_add_data_func("/core/vfio/info/mock_domain", GINT_TO_POINTER(1), test_vfio_info);
-    g_test_add_func("/core/vfio/ioas-gone", test_vfio_ioas_gone);
+    tu_add_func("/core/vfio/simple", test_vfio_simple);
+    tu_add_func("/core/vfio/no-ioas", test_vfio_no_ioas);
+    tu_add_data_func("/core/vfio/map/no_domain", GINT_TO_POINTER(0), test_vfio_map);
+    tu_add_data_func("/core/vfio/map/mock_domain", GINT_TO_POINTER(1), test_vfio_map);
+    tu_add_func("/core/vfio/type1", test_vfio_type1);
+    tu_add_data_func("/core/vfio/info/no_domain", GINT_TO_POINTER(0), test_vfio_info);
+    tu_add_data_func("/core/vfio/info/mock_domain", GINT_TO_POINTER(1), test_vfio_info);
+    tu_add_func("/core/vfio/ioas-gone", test_vfio_ioas_gone);
 
     {
         int rc = g_test_run();

@@ -21,6 +21,7 @@
 #include <sys/mman.h>
 
 #include "abi-util.h"
+#include "../common/fd-check.h"
 
 /* VFIO_DEVICE_GET_INFO: only needed to show that a device ioctl before bind
  * answers EINVAL; the project's vfio.h does not carry it. */
@@ -2459,46 +2460,47 @@ int main(int argc, char **argv)
 {
     test_backend_print();
     g_test_init(&argc, &argv, NULL);
+    tu_fd_check_init();
     page_size = (size_t)sysconf(_SC_PAGESIZE);
     mock_api_load();
 
-    g_test_add_func("/abi/hwpt/alloc/paging", test_alloc_paging);
-    g_test_add_func("/abi/hwpt/alloc/old-sizes", test_alloc_old_sizes);
-    g_test_add_func("/abi/hwpt/alloc/errors", test_alloc_errors);
-    g_test_add_func("/abi/hwpt/alloc/dirty-tracking", test_alloc_dirty);
-    g_test_add_func("/abi/hwpt/alloc/nested", test_alloc_nested);
-    g_test_add_func("/abi/hwpt/alloc/fault-id", test_alloc_fault_id);
-    g_test_add_func("/abi/hwpt/hw-info/data", test_hw_info_data);
-    g_test_add_func("/abi/hwpt/hw-info/capabilities", test_hw_info_caps);
-    g_test_add_func("/abi/hwpt/hw-info/flags", test_hw_info_flags);
-    g_test_add_func("/abi/hwpt/hw-info/pasid", test_hw_info_pasid);
-    g_test_add_func("/abi/hwpt/dirty/set", test_dirty_set);
-    g_test_add_func("/abi/hwpt/dirty/bitmap", test_dirty_bitmap);
-    g_test_add_func("/abi/hwpt/dirty/enable-clears", test_dirty_enable_clears);
-    g_test_add_func("/abi/hwpt/dirty/bitmap-checks", test_dirty_bitmap_checks);
-    g_test_add_func("/abi/hwpt/invalidate", test_invalidate);
-    g_test_add_func("/abi/hwpt/pasid", test_pasid);
-    g_test_add_func("/abi/hwpt/fault/alloc", test_fault_alloc);
-    g_test_add_func("/abi/hwpt/fault/read-write", test_fault_read_write);
-    g_test_add_func("/abi/hwpt/fault/partial-write", test_fault_partial_write);
-    g_test_add_func("/abi/hwpt/fault/groups", test_fault_groups);
-    g_test_add_func("/abi/hwpt/fault/group-too-big", test_fault_group_too_big);
-    g_test_add_func("/abi/hwpt/fault/replace-answers", test_fault_replace_answers);
-    g_test_add_func("/abi/hwpt/fault/destroy", test_fault_destroy);
-    g_test_add_func("/abi/hwpt/viommu/alloc", test_viommu_alloc);
-    g_test_add_func("/abi/hwpt/viommu/mmap", test_viommu_mmap);
-    g_test_add_func("/abi/hwpt/viommu/vdevice", test_vdevice);
-    g_test_add_func("/abi/hwpt/viommu/cache-invalidate", test_viommu_cache);
-    g_test_add_func("/abi/hwpt/viommu/veventq-alloc", test_veventq_alloc);
-    g_test_add_func("/abi/hwpt/viommu/vevent-records", test_vevent_records);
-    g_test_add_func("/abi/hwpt/viommu/vevent-lost", test_vevent_lost);
-    g_test_add_func("/abi/hwpt/viommu/vevent-wrap", test_vevent_wrap);
-    g_test_add_func("/abi/hwpt/viommu/hw-queue", test_hw_queue);
-    g_test_add_func("/abi/hwpt/vfio/before-bind", test_vfio_before_bind);
-    g_test_add_func("/abi/hwpt/vfio/flow", test_vfio_flow);
-    g_test_add_func("/abi/hwpt/mock/fail-nth", test_mock_fail_nth);
-    g_test_add_func("/abi/hwpt/mock/fail-nth-sweep", test_mock_fail_nth_sweep);
-    g_test_add_func("/abi/hwpt/mock/counters", test_mock_counters);
+    tu_add_func("/abi/hwpt/alloc/paging", test_alloc_paging);
+    tu_add_func("/abi/hwpt/alloc/old-sizes", test_alloc_old_sizes);
+    tu_add_func("/abi/hwpt/alloc/errors", test_alloc_errors);
+    tu_add_func("/abi/hwpt/alloc/dirty-tracking", test_alloc_dirty);
+    tu_add_func("/abi/hwpt/alloc/nested", test_alloc_nested);
+    tu_add_func("/abi/hwpt/alloc/fault-id", test_alloc_fault_id);
+    tu_add_func("/abi/hwpt/hw-info/data", test_hw_info_data);
+    tu_add_func("/abi/hwpt/hw-info/capabilities", test_hw_info_caps);
+    tu_add_func("/abi/hwpt/hw-info/flags", test_hw_info_flags);
+    tu_add_func("/abi/hwpt/hw-info/pasid", test_hw_info_pasid);
+    tu_add_func("/abi/hwpt/dirty/set", test_dirty_set);
+    tu_add_func("/abi/hwpt/dirty/bitmap", test_dirty_bitmap);
+    tu_add_func("/abi/hwpt/dirty/enable-clears", test_dirty_enable_clears);
+    tu_add_func("/abi/hwpt/dirty/bitmap-checks", test_dirty_bitmap_checks);
+    tu_add_func("/abi/hwpt/invalidate", test_invalidate);
+    tu_add_func("/abi/hwpt/pasid", test_pasid);
+    tu_add_func("/abi/hwpt/fault/alloc", test_fault_alloc);
+    tu_add_func("/abi/hwpt/fault/read-write", test_fault_read_write);
+    tu_add_func("/abi/hwpt/fault/partial-write", test_fault_partial_write);
+    tu_add_func("/abi/hwpt/fault/groups", test_fault_groups);
+    tu_add_func("/abi/hwpt/fault/group-too-big", test_fault_group_too_big);
+    tu_add_func("/abi/hwpt/fault/replace-answers", test_fault_replace_answers);
+    tu_add_func("/abi/hwpt/fault/destroy", test_fault_destroy);
+    tu_add_func("/abi/hwpt/viommu/alloc", test_viommu_alloc);
+    tu_add_func("/abi/hwpt/viommu/mmap", test_viommu_mmap);
+    tu_add_func("/abi/hwpt/viommu/vdevice", test_vdevice);
+    tu_add_func("/abi/hwpt/viommu/cache-invalidate", test_viommu_cache);
+    tu_add_func("/abi/hwpt/viommu/veventq-alloc", test_veventq_alloc);
+    tu_add_func("/abi/hwpt/viommu/vevent-records", test_vevent_records);
+    tu_add_func("/abi/hwpt/viommu/vevent-lost", test_vevent_lost);
+    tu_add_func("/abi/hwpt/viommu/vevent-wrap", test_vevent_wrap);
+    tu_add_func("/abi/hwpt/viommu/hw-queue", test_hw_queue);
+    tu_add_func("/abi/hwpt/vfio/before-bind", test_vfio_before_bind);
+    tu_add_func("/abi/hwpt/vfio/flow", test_vfio_flow);
+    tu_add_func("/abi/hwpt/mock/fail-nth", test_mock_fail_nth);
+    tu_add_func("/abi/hwpt/mock/fail-nth-sweep", test_mock_fail_nth_sweep);
+    tu_add_func("/abi/hwpt/mock/counters", test_mock_counters);
 
     return g_test_run();
 }

@@ -26,6 +26,7 @@
 #include "iommufd/vfio.h"
 #include "tests/common/test-backend-info.h"
 #include "uapi/linux/iommufd.h"
+#include "../common/fd-check.h"
 
 /* ---- fixture ------------------------------------------------------------ */
 
@@ -1072,7 +1073,8 @@ static void test_bad_args(Fixture *f, gconstpointer data)
     EXPECT_BAD_ARG(iommufd_backend_change_process(NULL, &err),
                    "IOMMU_IOAS_CHANGE_PROCESS: no backend");
     EXPECT_BAD_ARG(iommufd_backend_probe(be, NULL, &err), "iommufd_backend_probe: features");
-    EXPECT_BAD_ARG(iommufd_backend_probe(NULL, &feat, &err), "probe: no backend");
+    EXPECT_BAD_ARG(iommufd_backend_probe(NULL, &feat, &err),
+                   "iommufd_backend_probe: no backend");
     EXPECT_BAD_ARG(iommufd_backend_alloc_hwpt(NULL, f->dev_id, f->ioas_id, 0, 0, 0, NULL, 0,
                                               &id, &err), "IOMMU_HWPT_ALLOC: no backend");
     EXPECT_BAD_ARG(iommufd_backend_alloc_hwpt(be, f->dev_id, f->ioas_id, 0, 0, 0, NULL, 0,
@@ -2133,14 +2135,15 @@ int main(int argc, char **argv)
 {
     test_backend_print();
     g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/backend/connect-owned", test_connect_owned);
-    g_test_add_func("/backend/connect-handed-fd", test_connect_handed_fd);
-    g_test_add_func("/backend/properties", test_properties);
-    g_test_add_func("/backend/connect-enoent", test_connect_enoent);
-    g_test_add_func("/backend/connect-eacces", test_connect_eacces);
-    g_test_add_func("/backend/connect-not-iommufd", test_connect_not_iommufd);
-    g_test_add_func("/backend/hwpt/dirty-range-check", test_dirty_range_check);
-#define ADD(path, fn) g_test_add("/backend/" path, Fixture, NULL, fixture_setup, fn, \
+    tu_fd_check_init();
+    tu_add_func("/backend/connect-owned", test_connect_owned);
+    tu_add_func("/backend/connect-handed-fd", test_connect_handed_fd);
+    tu_add_func("/backend/properties", test_properties);
+    tu_add_func("/backend/connect-enoent", test_connect_enoent);
+    tu_add_func("/backend/connect-eacces", test_connect_eacces);
+    tu_add_func("/backend/connect-not-iommufd", test_connect_not_iommufd);
+    tu_add_func("/backend/hwpt/dirty-range-check", test_dirty_range_check);
+#define ADD(path, fn) tu_add("/backend/" path, Fixture, NULL, fixture_setup, fn, \
                                  fixture_teardown)
     ADD("bad-args", test_bad_args);
     ADD("ioas/alloc-free", test_alloc_free);
@@ -2163,7 +2166,7 @@ int main(int argc, char **argv)
     ADD("hwpt/hw-info-input-type", test_hw_info_input_type);
     ADD("hwpt/dirty-walk", test_dirty_walk);
     ADD("hw-queue-mmap", test_hw_queue_mmap);
-#define ADD_VFIO(path, fn) g_test_add("/backend/" path, Fixture, NULL, fixture_setup_vfio, fn, \
+#define ADD_VFIO(path, fn) tu_add("/backend/" path, Fixture, NULL, fixture_setup_vfio, fn, \
                                       fixture_teardown)
     ADD_VFIO("vfio/open", test_vfio_open);
     ADD_VFIO("vfio/bind-attach", test_vfio_bind_attach);

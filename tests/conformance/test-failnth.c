@@ -34,6 +34,7 @@
 #include "iommufd/vfio.h"
 #include "tests/common/test-backend-info.h"
 #include "uapi/linux/iommufd.h"
+#include "../common/fd-check.h"
 
 typedef void (*fail_nth_fn)(unsigned, int);
 typedef bool (*fail_nth_reached_fn)(void);
@@ -1385,7 +1386,8 @@ static int main_kernel(int argc, char **argv)
         count_objects = kernel_count_objects;
         count_fds = kernel_count_fds;
         g_test_init(&argc, &argv, NULL);
-        g_test_add_func("/failnth/kernel/demo-walk-vfio", test_demo_walk_vfio_kernel);
+        tu_fd_check_init();
+        tu_add_func("/failnth/kernel/demo-walk-vfio", test_demo_walk_vfio_kernel);
         return g_test_run();
     }
     struct iommu_test_cmd cmd = { .size = sizeof(cmd), .op = IOMMU_TEST_OP_MD_CHECK_REFS };
@@ -1407,16 +1409,17 @@ static int main_kernel(int argc, char **argv)
     count_fds = kernel_count_fds;
 
     g_test_init(&argc, &argv, NULL);
+    tu_fd_check_init();
     for (size_t i = 0; i < G_N_ELEMENTS(scenarios); i++) {
         if (scenario_needs_vfio(&scenarios[i])) {
             continue;                   /* the `pc` machine has no VFIO device */
         }
         char *path = g_strdup_printf("/failnth/kernel/helper/%s", scenarios[i].name);
-        g_test_add_data_func(path, &scenarios[i], test_helper_kernel);
+        tu_add_data_func(path, &scenarios[i], test_helper_kernel);
         g_free(path);
     }
-    g_test_add_func("/failnth/kernel/change-process-capable", test_change_process_capable_kernel);
-    g_test_add_func("/failnth/kernel/selftest-walk", test_walk_kernel);
+    tu_add_func("/failnth/kernel/change-process-capable", test_change_process_capable_kernel);
+    tu_add_func("/failnth/kernel/selftest-walk", test_walk_kernel);
     return g_test_run();
 }
 
@@ -1434,6 +1437,7 @@ int main(int argc, char **argv)
     }
     g_assert_true(fail_nth && fail_nth_reached && count_objects && count_fds && add_device);
     g_test_init(&argc, &argv, NULL);
+    tu_fd_check_init();
     /* a device node that takes MOCK_FLAGS_DEVICE_PASID, for the PASID helpers */
     g_assert_cmpint(add_device(MOCK_FLAGS_DEVICE_PASID, vfio_node, sizeof(vfio_node)), ==, 0);
     /* <tmp>/device/vfio-dev/<node's name>, as /sys/bus/pci/devices/<BDF> has */
@@ -1448,11 +1452,11 @@ int main(int argc, char **argv)
 
     for (size_t i = 0; i < G_N_ELEMENTS(scenarios); i++) {
         char *path = g_strdup_printf("/failnth/helper/%s", scenarios[i].name);
-        g_test_add_data_func(path, &scenarios[i], test_helper);
+        tu_add_data_func(path, &scenarios[i], test_helper);
         g_free(path);
     }
-    g_test_add_func("/failnth/change-process-capable", test_change_process_capable);
-    g_test_add_func("/failnth/demo-walk", test_walk);
+    tu_add_func("/failnth/change-process-capable", test_change_process_capable);
+    tu_add_func("/failnth/demo-walk", test_walk);
     int rc = g_test_run();
     g_autofree char *vfio_dev = g_path_get_dirname(entry);
     rmdir(entry);

@@ -22,6 +22,7 @@
 #include "iommufd/trace.h"
 #include "tests/common/test-backend-info.h"
 #include "uapi/linux/iommufd.h"
+#include "../common/fd-check.h"
 
 #define N_THREADS 6
 #define ROUNDS 60
@@ -351,11 +352,12 @@ int main(int argc, char **argv)
 {
     test_backend_print();
     g_test_init(&argc, &argv, NULL);
+    tu_fd_check_init();
     mock_count_fds = (count_fds_fn)dlsym(RTLD_DEFAULT, "iommufd_mock_count_fds");
-    g_test_add_func("/threads/map-unmap-alloc", test_map_alloc);
-    g_test_add_func("/threads/map-unmap-alloc-traced", test_map_alloc_traced);
-    g_test_add_func("/threads/connect-disconnect-owned", test_connect_owned);
-    g_test_add_func("/threads/connect-disconnect-handed-fd", test_connect_handed);
-    g_test_add_func("/threads/backend-per-thread", test_backend_per_thread);
+    tu_add_func("/threads/map-unmap-alloc", test_map_alloc);
+    tu_add_func("/threads/map-unmap-alloc-traced", test_map_alloc_traced);
+    tu_add_func("/threads/connect-disconnect-owned", test_connect_owned);
+    tu_add_func("/threads/connect-disconnect-handed-fd", test_connect_handed);
+    tu_add_func("/threads/backend-per-thread", test_backend_per_thread);
     return g_test_run();
 }

@@ -37,6 +37,7 @@
 #include "tests/common/test-backend-info.h"
 #include "uapi/linux/iommufd.h"
 #include "uapi/linux/vfio.h"
+#include "../common/fd-check.h"
 
 /*
  * The library's flag and option constants are the kernel's values under the
@@ -1167,6 +1168,7 @@ int main(int argc, char **argv)
 {
     test_backend_print();
     g_test_init(&argc, &argv, NULL);
+    tu_fd_check_init();
 
     mock_fail_nth = (fail_nth_fn)dlsym(RTLD_DEFAULT, "iommufd_mock_fail_nth");
     mock_fail_nth_reached = (fail_nth_reached_fn)dlsym(RTLD_DEFAULT,
@@ -1181,8 +1183,8 @@ int main(int argc, char **argv)
     iommufd_trace_set_sink(sink, NULL);
     g_assert_cmpuint(iommufd_trace_enable("*"), >, 0);
 
-    g_test_add_func("/trace/object", test_object);
-#define ADD(path, fn) g_test_add("/trace/" path, Fixture, NULL, fixture_setup, fn, \
+    tu_add_func("/trace/object", test_object);
+#define ADD(path, fn) tu_add("/trace/" path, Fixture, NULL, fixture_setup, fn, \
                                  fixture_teardown)
     ADD("ioas/alloc-free", test_ioas_alloc_free);
     ADD("ioas/map-unmap", test_ioas_map_unmap);
@@ -1198,7 +1200,7 @@ int main(int argc, char **argv)
     ADD("vfio", test_vfio);
     ADD("off", test_off);
     /* a suite of its own, created last, so that it runs after all of /trace */
-    g_test_add_func("/trace-summary/all-events-fired", test_all_events_fired);
+    tu_add_func("/trace-summary/all-events-fired", test_all_events_fired);
     int rc = g_test_run();
 
     iommufd_trace_enable("-*");

@@ -24,6 +24,7 @@
 #include "iommufd/trace.h"
 #include "tests/common/test-backend-info.h"
 #include "uapi/linux/iommufd.h"
+#include "../common/fd-check.h"
 
 #define VIRT_ID 0x99u
 
@@ -1142,12 +1143,13 @@ int main(int argc, char **argv)
 {
     test_backend_print();
     g_test_init(&argc, &argv, NULL);
+    tu_fd_check_init();
     mock_init();
 
 #define ADD(path, fn) \
-    g_test_add("/events/" path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
-    g_test_add_func("/events/decode/vevent", test_decode_vevent);
-    g_test_add_func("/events/decode/fault", test_decode_fault);
+    tu_add("/events/" path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+    tu_add_func("/events/decode/vevent", test_decode_vevent);
+    tu_add_func("/events/decode/fault", test_decode_fault);
     ADD("fault/group", test_fault_group);
     ADD("fault/burst", test_fault_burst);
     ADD("fault/partial-write", test_fault_partial_write);
@@ -1163,7 +1165,7 @@ int main(int argc, char **argv)
      * kernel with that reason, as in the other suites (scripts/diff-mock-kernel
      * leaves them out by it) */
 #define ADD_MOCK(path, fn) \
-    g_test_add("/events/" path, Fixture, (gconstpointer)(fn), fixture_setup, mock_only, \
+    tu_add("/events/" path, Fixture, (gconstpointer)(fn), fixture_setup, mock_only, \
                fixture_teardown)
     ADD_MOCK("fault/grow", test_fault_grow);
     ADD_MOCK("fault/group-too-big", test_fault_group_too_big);

@@ -33,6 +33,7 @@
 #include "uapi/linux/iommufd.h"
 #include "uapi/linux/vfio.h"
 #include <iommufd/mock.h>
+#include "../common/fd-check.h"
 
 /* VFIO_DEVICE_GET_INFO is not in the project's uapi header (the library does
  * not use it); the kernel's layout. */
@@ -721,20 +722,21 @@ static void test_add_device(Fx *fx, gconstpointer data)
 static void add(const char *name, void (*fn)(Fx *, gconstpointer), bool per_model)
 {
     if (!per_model) {
-        g_test_add(name, Fx, NULL, fx_setup, fn, fx_teardown);
+        tu_add(name, Fx, NULL, fx_setup, fn, fx_teardown);
         return;
     }
     for (int m = 0; m < 2; m++) {
         IOMMUFDMockKernel model = m ? IOMMUFD_MOCK_KERNEL_6_12 : IOMMUFD_MOCK_KERNEL_NEWEST;
         g_autofree char *path = g_strdup_printf("%s/%s", name, iommufd_mock_kernel_name(model));
 
-        g_test_add(path, Fx, MODEL_DATA(model), fx_setup, fn, fx_teardown);
+        tu_add(path, Fx, MODEL_DATA(model), fx_setup, fn, fx_teardown);
     }
 }
 
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    tu_fd_check_init();
     start_model = iommufd_mock_get_kernel();
     g_test_message("mock linked from its static archive; start-up kernel model %s",
                    iommufd_mock_kernel_name(start_model));

@@ -38,6 +38,7 @@
 #include "uapi/linux/iommufd.h"
 #include "uapi/linux/vfio.h"
 #include <iommufd/mock.h>
+#include "../common/fd-check.h"
 
 #pragma weak iommufd_mock_is_mock_fd
 #pragma weak iommufd_mock_count_fds
@@ -1144,49 +1145,50 @@ int main(int argc, char **argv)
 {
     bool under_valgrind = running_under_valgrind();
     g_test_init(&argc, &argv, NULL);
+    tu_fd_check_init();
     if (!iommufd_mock_is_mock_fd) {
         printf("1..0 # SKIP libiommufd-mock is not preloaded (LD_PRELOAD)\n");
         return 0;
     }
-    g_test_add_func("/mock/interpose/binding", test_binding);
-    g_test_add_func("/mock/interpose/environment", test_environment);
-    g_test_add_func("/mock/interpose/symbols", test_symbols);
-    g_test_add_func("/mock/interpose/open/open64", test_open64);
-    g_test_add_func("/mock/interpose/open/__open64_2", test_open64_2);
-    g_test_add_func("/mock/interpose/open/open", test_open);
-    g_test_add_func("/mock/interpose/open/__open_2", test_open_2);
+    tu_add_func("/mock/interpose/binding", test_binding);
+    tu_add_func("/mock/interpose/environment", test_environment);
+    tu_add_func("/mock/interpose/symbols", test_symbols);
+    tu_add_func("/mock/interpose/open/open64", test_open64);
+    tu_add_func("/mock/interpose/open/__open64_2", test_open64_2);
+    tu_add_func("/mock/interpose/open/open", test_open);
+    tu_add_func("/mock/interpose/open/__open_2", test_open_2);
     if (!under_valgrind) {
-        g_test_add_func("/mock/interpose/open/__open_2-missing-mode", test_open_2_missing_mode);
+        tu_add_func("/mock/interpose/open/__open_2-missing-mode", test_open_2_missing_mode);
     }
-    g_test_add_func("/mock/interpose/open/openat64", test_openat64);
-    g_test_add_func("/mock/interpose/open/__openat64_2", test_openat64_2);
-    g_test_add_func("/mock/interpose/open/openat", test_openat);
-    g_test_add_func("/mock/interpose/open/__openat_2", test_openat_2);
-    g_test_add_func("/mock/interpose/open/vfio", test_open_vfio);
-    g_test_add_func("/mock/interpose/stale-entry", test_stale_entry);
-    g_test_add_func("/mock/interpose/passthrough", test_passthrough);
-    g_test_add_func("/mock/interpose/passthrough-threads", test_threads);
-    g_test_add_func("/mock/interpose/ioctl", test_ioctl);
-    g_test_add_func("/mock/interpose/read", test_read);
-    g_test_add_func("/mock/interpose/__read_chk", test_read_chk);
+    tu_add_func("/mock/interpose/open/openat64", test_openat64);
+    tu_add_func("/mock/interpose/open/__openat64_2", test_openat64_2);
+    tu_add_func("/mock/interpose/open/openat", test_openat);
+    tu_add_func("/mock/interpose/open/__openat_2", test_openat_2);
+    tu_add_func("/mock/interpose/open/vfio", test_open_vfio);
+    tu_add_func("/mock/interpose/stale-entry", test_stale_entry);
+    tu_add_func("/mock/interpose/passthrough", test_passthrough);
+    tu_add_func("/mock/interpose/passthrough-threads", test_threads);
+    tu_add_func("/mock/interpose/ioctl", test_ioctl);
+    tu_add_func("/mock/interpose/read", test_read);
+    tu_add_func("/mock/interpose/__read_chk", test_read_chk);
     if (!under_valgrind) {
-        g_test_add_func("/mock/interpose/__read_chk-overflow", test_read_chk_overflow);
+        tu_add_func("/mock/interpose/__read_chk-overflow", test_read_chk_overflow);
     }
-    g_test_add_func("/mock/interpose/pread64", test_pread64);
-    g_test_add_func("/mock/interpose/write", test_write);
-    g_test_add_func("/mock/interpose/dup", test_dup);
-    g_test_add_func("/mock/interpose/dup2", test_dup2);
-    g_test_add_func("/mock/interpose/dup3", test_dup3);
-    g_test_add_func("/mock/interpose/fcntl", test_fcntl);
-    g_test_add_func("/mock/interpose/close", test_close);
-    g_test_add_func("/mock/interpose/close_range", test_close_range);
-    g_test_add_func("/mock/interpose/closefrom", test_closefrom);
+    tu_add_func("/mock/interpose/pread64", test_pread64);
+    tu_add_func("/mock/interpose/write", test_write);
+    tu_add_func("/mock/interpose/dup", test_dup);
+    tu_add_func("/mock/interpose/dup2", test_dup2);
+    tu_add_func("/mock/interpose/dup3", test_dup3);
+    tu_add_func("/mock/interpose/fcntl", test_fcntl);
+    tu_add_func("/mock/interpose/close", test_close);
+    tu_add_func("/mock/interpose/close_range", test_close_range);
+    tu_add_func("/mock/interpose/closefrom", test_closefrom);
     if (!model_6_12()) {
         /* 6.12 has no vEVENTQ, the only kind with an fd of the mock's own */
-        g_test_add_func("/mock/interpose/close_range-internal-fds", test_close_range_internal);
+        tu_add_func("/mock/interpose/close_range-internal-fds", test_close_range_internal);
     }
-    g_test_add_func("/mock/interpose/fault-notify-rebind", test_fault_notify_rebind);
-    g_test_add_func("/mock/interpose/mmap", test_mmap);
-    g_test_add_func("/mock/interpose/fork", test_fork);
+    tu_add_func("/mock/interpose/fault-notify-rebind", test_fault_notify_rebind);
+    tu_add_func("/mock/interpose/mmap", test_mmap);
+    tu_add_func("/mock/interpose/fork", test_fork);
     return g_test_run();
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "iommufd/backend.h"
+#include "../common/fd-check.h"
 
 static void test_properties(void)
 {
@@ -116,10 +117,11 @@ static void test_null_backend(void)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/backend/properties", test_properties);
-    g_test_add_func("/backend/connect-missing", test_connect_missing);
-    g_test_add_func("/backend/connect-not-iommufd", test_connect_not_iommufd);
-    g_test_add_func("/backend/not-connected", test_not_connected);
-    g_test_add_func("/backend/null-backend", test_null_backend);
+    tu_fd_check_init();
+    tu_add_func("/backend/properties", test_properties);
+    tu_add_func("/backend/connect-missing", test_connect_missing);
+    tu_add_func("/backend/connect-not-iommufd", test_connect_not_iommufd);
+    tu_add_func("/backend/not-connected", test_not_connected);
+    tu_add_func("/backend/null-backend", test_null_backend);
     return g_test_run();
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "iommufd/error.h"
+#include "../common/fd-check.h"
 
 static bool fail_with(IOMMUFDError **errp, int code)
 {
@@ -200,16 +201,17 @@ static void test_report(void)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/error/setg", test_setg);
-    g_test_add_func("/error/setg-errno", test_setg_errno);
-    g_test_add_func("/error/null-errp", test_null_errp);
-    g_test_add_func("/error/first-wins", test_first_wins);
-    g_test_add_func("/error/prepend-hint", test_prepend_hint);
-    g_test_add_func("/error/errp-guard", test_errp_guard);
-    g_test_add_func("/error/autoptr", test_autoptr);
-    g_test_add_func("/error/abort", test_abort);
-    g_test_add_func("/error/fatal", test_fatal);
-    g_test_add_func("/error/fatal-guarded", test_fatal_guarded);
-    g_test_add_func("/error/report", test_report);
+    tu_fd_check_init();
+    tu_add_func("/error/setg", test_setg);
+    tu_add_func("/error/setg-errno", test_setg_errno);
+    tu_add_func("/error/null-errp", test_null_errp);
+    tu_add_func("/error/first-wins", test_first_wins);
+    tu_add_func("/error/prepend-hint", test_prepend_hint);
+    tu_add_func("/error/errp-guard", test_errp_guard);
+    tu_add_func("/error/autoptr", test_autoptr);
+    tu_add_func("/error/abort", test_abort);
+    tu_add_func("/error/fatal", test_fatal);
+    tu_add_func("/error/fatal-guarded", test_fatal_guarded);
+    tu_add_func("/error/report", test_report);
     return g_test_run();
 }

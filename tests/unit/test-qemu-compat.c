@@ -12,6 +12,7 @@
 #include <glib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include "../common/fd-check.h"
 
 /* --- begin example (docs/porting-from-qemu.md) --- */
 #include <inttypes.h>
@@ -232,14 +233,15 @@ static void test_example_errors(void)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/qemu-compat/error", test_compat);
+    tu_fd_check_init();
+    tu_add_func("/qemu-compat/error", test_compat);
     /* the unit suite preloads the mock for this binary (tests/unit/meson.build) */
     if (mock_count_fds()) {
-        g_test_add_func("/qemu-compat/example/maps", test_example_maps);
-        g_test_add_func("/qemu-compat/example/errors", test_example_errors);
+        tu_add_func("/qemu-compat/example/maps", test_example_maps);
+        tu_add_func("/qemu-compat/example/errors", test_example_errors);
     } else {
-        g_test_add_func("/qemu-compat/example/maps", test_no_mock);
-        g_test_add_func("/qemu-compat/example/errors", test_no_mock);
+        tu_add_func("/qemu-compat/example/maps", test_no_mock);
+        tu_add_func("/qemu-compat/example/errors", test_no_mock);
     }
     return g_test_run();
 }

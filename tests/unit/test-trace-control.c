@@ -12,6 +12,7 @@
 
 #include "iommufd/trace.h"
 #include "tests/trace-test.h"
+#include "../common/fd-check.h"
 
 /* ---- a sink that collects lines ---------------------------------------- */
 
@@ -561,26 +562,27 @@ int main(int argc, char **argv)
     }
     self_path = argv[0];
     g_test_init(&argc, &argv, NULL);
+    tu_fd_check_init();
 #ifndef IOMMUFD_TRACE_BACKEND_LOG
     /* these tests watch the log backend's output */
     printf("1..0 # SKIP the log trace backend is not compiled in (-Dtrace_backends)\n");
     return 0;
 #endif
-    g_test_add_func("/trace/patterns", test_patterns);
-    g_test_add_func("/trace/list", test_list);
-    g_test_add_func("/trace/sink-lines", test_sink_lines);
-    g_test_add_func("/trace/disabled-emit-nothing", test_disabled_emit_nothing);
-    g_test_add_func("/trace/enabled-query", test_enabled_query);
-    g_test_add_func("/trace/function-form", test_function_form);
-    g_test_add_func("/trace/lazy-arguments", test_lazy_arguments);
-    g_test_add_func("/trace/control-event", test_control_event);
-    g_test_add_func("/trace/timestamps", test_timestamps);
-    g_test_add_func("/trace/long-line", test_long_line);
-    g_test_add_func("/trace/reentrant-sink", test_reentrant_sink);
-    g_test_add_func("/trace/threads", test_threads);
-    g_test_add_func("/trace/env/patterns", test_env_patterns);
-    g_test_add_func("/trace/env/file", test_env_file);
-    g_test_add_func("/trace/env/help", test_env_help);
-    g_test_add_func("/trace/env/stderr", test_env_stderr);
+    tu_add_func("/trace/patterns", test_patterns);
+    tu_add_func("/trace/list", test_list);
+    tu_add_func("/trace/sink-lines", test_sink_lines);
+    tu_add_func("/trace/disabled-emit-nothing", test_disabled_emit_nothing);
+    tu_add_func("/trace/enabled-query", test_enabled_query);
+    tu_add_func("/trace/function-form", test_function_form);
+    tu_add_func("/trace/lazy-arguments", test_lazy_arguments);
+    tu_add_func("/trace/control-event", test_control_event);
+    tu_add_func("/trace/timestamps", test_timestamps);
+    tu_add_func("/trace/long-line", test_long_line);
+    tu_add_func("/trace/reentrant-sink", test_reentrant_sink);
+    tu_add_func("/trace/threads", test_threads);
+    tu_add_func("/trace/env/patterns", test_env_patterns);
+    tu_add_func("/trace/env/file", test_env_file);
+    tu_add_func("/trace/env/help", test_env_help);
+    tu_add_func("/trace/env/stderr", test_env_stderr);
     return g_test_run();
 }
