@@ -558,7 +558,34 @@ bool iommufd_backend_unmap_dma(IOMMUFDBackend *be, uint32_t ioas_id, uint64_t io
     };
     int err = _iommufd_ioctl(fd, IOMMU_IOAS_UNMAP, &cmd);
     if (err == ENOENT) {
-        /* nothing mapped there: vIOMMUs unmap redundantly, so not an error */
+        /*
+         * The kernel's ENOENT means "nothing mapped there" (vIOMMUs unmap
+         * redundantly: QEMU's rule makes that a success) but also "no IOAS
+         * of that id".  Only the first is a success: on this path alone, ask
+         * IOVA_RANGES (num_iovas 0, no side effect), which fails with ENOENT
+         * only when the IOAS is not there.
+         */
+        struct iommu_ioas_iova_ranges probe = {
+            .size = sizeof(probe),
+            .ioas_id = ioas_id,
+        };
+        int perr = _iommufd_ioctl(fd, IOMMU_IOAS_IOVA_RANGES, &probe);
+        trace_iommufd_backend_unmap_dma_check_ioas(fd, probe.ioas_id, perr);
+        if (perr == ENOENT) {
+            trace_iommufd_backend_unmap_dma(fd, cmd.ioas_id, cmd.iova, size, 0, err);
+            IOCTL_ERROR(errp, IOMMUFD_CMD_IOAS_UNMAP, err,
+                        "ioas_id %u, iova 0x%" PRIx64 ", size 0x%" PRIx64 "; no IOAS has that id",
+                        cmd.ioas_id, (uint64_t)cmd.iova, size);
+            return false;
+        }
+        if (perr != 0 && perr != EMSGSIZE) {
+            /* cannot tell whether the IOAS is there: not a success either */
+            trace_iommufd_backend_unmap_dma(fd, cmd.ioas_id, cmd.iova, size, 0, err);
+            IOCTL_ERROR(errp, IOMMUFD_CMD_IOAS_IOVA_RANGES, perr,
+                        "ioas_id %u, after IOMMU_IOAS_UNMAP answered ENOENT", cmd.ioas_id);
+            return false;
+        }
+        /* nothing mapped there: not an error */
         trace_iommufd_backend_unmap_dma_non_exist(fd, cmd.ioas_id, cmd.iova, size);
         if (unmapped) {
             *unmapped = 0;

@@ -212,7 +212,9 @@ IOMMUFD_API bool iommufd_backend_map_file_dma(IOMMUFDBackend *be, uint32_t ioas_
  * IOMMU_IOAS_UNMAP: remove mappings from an IOAS.
  * iova 0 with size UINT64_MAX unmaps everything.  Nothing
  * mapped there (ENOENT) is a success, traced under its own event, because
- * vIOMMUs unmap redundantly.
+ * vIOMMUs unmap redundantly.  The kernel also answers ENOENT for an id that
+ * is not an IOAS: on that path only, the helper asks IOMMU_IOAS_IOVA_RANGES
+ * (no side effect) whether the IOAS exists, and fails with ENOENT if not.
  * @param be       the backend
  * @param ioas_id  the IOAS
  * @param iova     start

@@ -2069,6 +2069,8 @@ static void test_trace_events(Fixture *f, gconstpointer data)
                         "size 0x1000 vaddr %p ret 0", f->fd, ioas, f->buf),
         g_strdup_printf("iommufd_backend_unmap_dma iommufd %d ioas_id %u iova 0x100000 "
                         "size 0x1000 unmapped 0x1000 ret 0", f->fd, ioas),
+        g_strdup_printf("iommufd_backend_unmap_dma_check_ioas iommufd %d ioas_id %u ret %d",
+                        f->fd, ioas, EMSGSIZE),
         g_strdup_printf("iommufd_backend_unmap_dma_non_exist iommufd %d ioas_id %u "
                         "iova 0x100000 size 0x1000 nothing mapped", f->fd, ioas),
         g_strdup_printf("iommufd_backend_free_id iommufd %d id 9999 ret %d", f->fd, ENOENT),

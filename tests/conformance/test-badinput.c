@@ -616,11 +616,21 @@ static void test_unmap_enoent(void)
     g_assert_true(iommufd_backend_unmap_dma(c.be, c.ioas, A + 0x10001, 0x1000, &unmapped,
                                             &iommufd_error_abort));
     g_assert_cmpuint(unmapped, ==, 0);
-    /* an IOAS that does not exist */
+    /* an IOAS that does not exist, or an id that is not an IOAS: errors */
+    IOMMUFDError *err = NULL;
     unmapped = 1;
-    g_assert_true(iommufd_backend_unmap_dma(c.be, NOID, A, 0x4000, &unmapped,
-                                            &iommufd_error_abort));
-    g_assert_cmpuint(unmapped, ==, 0);
+    g_assert_false(iommufd_backend_unmap_dma(c.be, NOID, A, 0x4000, &unmapped, &err));
+    g_assert_cmpint(iommufd_error_get_errno(err), ==, ENOENT);
+    g_assert_nonnull(strstr(iommufd_error_get_pretty(err), "no IOAS has that id"));
+    g_assert_nonnull(strstr(iommufd_error_get_pretty(err), "IOMMU_IOAS_UNMAP"));
+    g_clear_pointer(&err, iommufd_error_free);
+    g_assert_cmpuint(unmapped, ==, 1);      /* untouched on failure */
+    if (c.hwpt) {           /* a HWPT's id where an IOAS is needed */
+        g_assert_false(iommufd_backend_unmap_dma(c.be, c.hwpt, A, 0x4000, &unmapped, &err));
+        g_assert_cmpint(iommufd_error_get_errno(err), ==, ENOENT);
+        g_assert_nonnull(strstr(iommufd_error_get_pretty(err), "no IOAS has that id"));
+        g_clear_pointer(&err, iommufd_error_free);
+    }
     /* the mapping is whole */
     g_assert_true(iommufd_backend_unmap_dma(c.be, c.ioas, A, 0x4000, &unmapped,
                                             &iommufd_error_abort));
