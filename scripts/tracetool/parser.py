@@ -315,10 +315,23 @@ def _check_conversions(event, err):
     event.conversions = convs
 
 
+def _decode(filename, data):
+    """The text of a file, or the line of its first byte that is not UTF-8."""
+    try:
+        return data.decode('utf-8')
+    except UnicodeDecodeError as e:
+        lineno = data.count(b'\n', 0, e.start) + 1
+        col = e.start - (data.rfind(b'\n', 0, e.start) + 1) + 1
+        raise TracetoolError(filename, lineno, 'byte 0x%02x at column %d is not UTF-8 text'
+                             % (data[e.start], col)) from None
+
+
 def parse_file(filename, text=None):
     if text is None:
-        with open(filename, encoding='utf-8') as f:
-            text = f.read()
+        # bytes, so that lines are the '\n'-separated ones a compiler and an
+        # editor count (no universal-newline translation of a lone '\r')
+        with open(filename, 'rb') as f:
+            text = _decode(filename, f.read())
     events = []
     lines = text.split('\n')
     if text and not text.endswith('\n'):
@@ -330,6 +343,13 @@ def parse_file(filename, text=None):
 
         def err(msg, _lineno=lineno):
             raise TracetoolError(filename, _lineno, msg)
+
+        # a control character would reach the generated C (a string literal
+        # cut by a '\r', a NUL): only the tab is allowed
+        bad = [c for c in line if (ord(c) < 32 and c != '\t') or ord(c) == 127]
+        if bad:
+            err('control character U+%04X in the line (only tabs and printable text '
+                'are allowed)' % ord(bad[0]))
 
         m = _LINE_RE.match(line)
         if not m:
@@ -351,6 +371,7 @@ def parse_file(filename, text=None):
 def parse_files(filenames):
     """Parse several files; event names must be unique across all of them."""
     seen = {}
+    upper = {}
     groups = []
     for fn in filenames:
         evs = parse_file(fn)
@@ -360,6 +381,24 @@ def parse_files(filenames):
                 raise TracetoolError(fn, ev.lineno,
                                      "duplicate event name '%s' (first defined at %s:%d)"
                                      % (ev.name, prev.filename, prev.lineno))
+            # TRACE_<NAME>_ENABLED is upper case: names that differ only in
+            # case would define one macro twice
+            if ev.name.upper() in upper:
+                prev = upper[ev.name.upper()]
+                raise TracetoolError(fn, ev.lineno,
+                                     "event name '%s' differs from '%s' (%s:%d) only in case"
+                                     % (ev.name, prev.name, prev.filename, prev.lineno))
             seen[ev.name] = ev
+            upper[ev.name.upper()] = ev
         groups.append(evs)
+    # trace_<name>_enabled() of one event is trace_<name>() of another
+    for evs in groups:
+        for ev in evs:
+            if ev.name.endswith('_enabled') and ev.name[:-len('_enabled')] in seen:
+                prev = seen[ev.name[:-len('_enabled')]]
+                raise TracetoolError(ev.filename, ev.lineno,
+                                     "event name '%s' clashes with trace_%s_enabled() of "
+                                     "event '%s' (%s:%d)"
+                                     % (ev.name, prev.name, prev.name, prev.filename,
+                                        prev.lineno))
     return groups

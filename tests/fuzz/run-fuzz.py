@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Run the libFuzzer target of the record decoders a fixed number of times,
-seeded with the corpus in the tree, and report TAP (suite fuzz).
+"""Run a libFuzzer target (the record decoders, fuzz-decoders; the mock's
+ioctl dispatcher, fuzz-mock-ioctl) a fixed number of times, seeded with its
+corpus in the tree, and report TAP (suite fuzz).
 
     run-fuzz.py FUZZER CORPUS_DIR ARTIFACT_DIR [RUNS [MAX_SECONDS]]
 
@@ -49,7 +50,8 @@ p = subprocess.run([fuzzer] + common + seeds, capture_output=True, text=True, en
                    timeout=300)
 executed = len(re.findall(r'^Running: ', p.stderr, re.M))
 ok(p.returncode == 0 and executed == len(seeds),
-   'the %d seed files of the corpus, each through every decoder' % len(seeds),
+   'the %d seed files of %s, each run once by %s' % (len(seeds), os.path.basename(corpus),
+                                                 os.path.basename(fuzzer)),
    None if p.returncode == 0 else tail(p.stderr))
 
 # 2. mutations from the corpus
@@ -63,8 +65,8 @@ with tempfile.TemporaryDirectory(prefix='iommufd-fuzz-') as new:
              'Test unit written to' in l]
     n_done = int(done.group(1)) if done else 0
     ok(p.returncode == 0 and done,
-       '%d fuzzed inputs (of %d asked, %d s cap): no crash, no read out of bounds, '
-       'every check held' % (n_done, runs, max_time),
+       '%s: %d fuzzed inputs (of %d asked, %d s cap): no crash, no read out of bounds, '
+       'every check held' % (os.path.basename(fuzzer), n_done, runs, max_time),
        None if p.returncode == 0 and done else
        tail(p.stderr) + '\nreproduce: ' + fuzzer + ' ' + (crash[-1].split()[-1] if crash
                                                           else ' '.join(cmd)))

@@ -1434,6 +1434,15 @@ static void mappings_unmapped(void *addr, size_t len, uint64_t before)
     }
 }
 
+/* Declared (with their asm names and visibility) before the first
+ * definition: clang ignores, and -Werror refuses, attributes that come after
+ * it, so munmap would not be interposed in a clang build. */
+EXPORT void *mif_mmap(void *addr, size_t len, int prot, int flags, int fd, __off_t off)
+    __asm__("mmap");
+EXPORT void *mif_mmap64(void *addr, size_t len, int prot, int flags, int fd, __off64_t off)
+    __asm__("mmap64");
+EXPORT int mif_munmap(void *addr, size_t len) __asm__("munmap");
+
 static int real_munmap(void *addr, size_t len)
 {
     munmap_fn fn = REAL(munmap);
@@ -1485,11 +1494,6 @@ static void *passthrough_mmap(void *addr, size_t len, int prot, int flags, int f
 
 /* ---- mmap ---------------------------------------------------------------- */
 
-EXPORT void *mif_mmap(void *addr, size_t len, int prot, int flags, int fd, __off_t off)
-    __asm__("mmap");
-EXPORT void *mif_mmap64(void *addr, size_t len, int prot, int flags, int fd, __off64_t off)
-    __asm__("mmap64");
-EXPORT int mif_munmap(void *addr, size_t len) __asm__("munmap");
 
 static void *mmap_slow(void *addr, size_t len, int prot, int flags, int fd, __off64_t off,
                        bool is64)
