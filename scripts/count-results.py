@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Count test results honestly from what scripts/check left in its results
 directory: every meson JSON test log (*.json: one per build directory and
-test set-up) and stages.tsv (one line per stage that is not a meson test).
+test set-up), TAP streams kept as files (*.tap) and stages.tsv (one line per stage that is not a meson test).
 
 TAP subtests count one each: `ok` passes, `not ok` fails, a `# SKIP`
 directive (and a `1..0 # SKIP` plan) skips.  A test that meson judged failed
@@ -97,6 +97,23 @@ def main(argv):
                 total_p += p
                 total_f += fl
                 total_s += s
+    # TAP streams kept as files (*.tap: the benchmarks of scripts/bench),
+    # each one test; one with no result line at all is a failure
+    for path in sorted(glob.glob(os.path.join(rdir, '*.tap'))):
+        name = os.path.splitext(os.path.basename(path))[0]
+        with open(path, encoding='utf-8', errors='replace') as f:
+            p, fl, s, planned, seen, names = count_tap(f.read())
+        if p + fl + s == 0:
+            fl = 1
+            names.append(('fail', 'no TAP result in ' + os.path.basename(path)))
+        elif planned is not None and planned > seen:
+            fl += planned - seen
+            names.append(('fail', '%d of %d planned subtests missing' % (planned - seen, planned)))
+        for kind, what in names:
+            print('%s: %s: %s' % ('FAIL' if kind == 'fail' else 'SKIP', name, what))
+        total_p += p
+        total_f += fl
+        total_s += s
     stages = os.path.join(rdir, 'stages.tsv')
     if os.path.exists(stages):
         with open(stages, encoding='utf-8') as f:

@@ -179,6 +179,22 @@ static inline void tu_wrap_teardown(gpointer fixture, gconstpointer data)
     }
 }
 
+/*
+ * What the wrappers allocate lives as long as the process (GTest keeps the
+ * pointers); holding it here keeps it reachable, so LeakSanitizer and
+ * valgrind do not count it as leaked.
+ */
+static GPtrArray *tu_registry;
+
+static inline gpointer tu_keep(gpointer p)
+{
+    if (!tu_registry) {
+        tu_registry = g_ptr_array_new();
+    }
+    g_ptr_array_add(tu_registry, p);
+    return p;
+}
+
 /* g_test_add_vtable with the fd check around setup + test + teardown */
 static inline void tu_add_vtable(const char *path, gsize size, gconstpointer data,
                                  GTestFixtureFunc setup, GTestFixtureFunc test,
@@ -186,7 +202,7 @@ static inline void tu_add_vtable(const char *path, gsize size, gconstpointer dat
 {
     /* one per registered test, alive as long as the process: GTest keeps
      * the pointer */
-    TuTest *t = g_new0(TuTest, 1);
+    TuTest *t = tu_keep(g_new0(TuTest, 1));
 
     t->data = data;
     t->setup = setup;
@@ -228,7 +244,7 @@ static inline void tu_add_func(const char *path, GTestFunc fn)
 /* like g_test_add_data_func() */
 static inline void tu_add_data_func(const char *path, gconstpointer data, GTestDataFunc fn)
 {
-    gconstpointer *pair = g_new(gconstpointer, 2);
+    gconstpointer *pair = tu_keep(g_new(gconstpointer, 2));
     pair[0] = (gconstpointer)(void *)fn;
     pair[1] = data;
     tu_add_vtable(path, 0, pair, NULL, tu_call_data_func, NULL);
