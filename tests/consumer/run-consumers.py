@@ -268,12 +268,22 @@ def run_all(tap, build, opts, prefix, tmp):
         tap.ok(rc == 0 and rc2 == 0, '<iommufd/uapi/iommufd.h> and <iommufd/uapi/vfio.h> '
                'compile from the installed tree', cflags + out)
     mock_so = os.path.join(libdir, 'libiommufd-mock.so.0')
-    preload = dict(env, LD_PRELOAD=mock_so)
+    # A sanitized build (the asan_ubsan and tsan set-ups) installs sanitized
+    # libraries: the consumers are built with the same sanitizer, and the
+    # sanitizer's runtime is preloaded ahead of the mock (it must come first).
+    san = opts.get('b_sanitize', 'none')
+    san_opts = [] if san in ('none', '') else ['-Db_sanitize=' + san, '-Db_lundef=false']
+    rt = ''
+    for kind, lib in (('address', 'libasan.so'), ('thread', 'libtsan.so')):
+        if kind in san:
+            rc, out = run(['cc', '-print-file-name=' + lib])
+            rt += out.split('\n', 1)[1].strip() + ':'
+    preload = dict(env, LD_PRELOAD=rt + mock_so)
 
     # (a) through pkg-config, shared
     src = os.path.join(HERE, 'pkgconfig')
     b = os.path.join(tmp, 'build-pkgconfig')
-    if meson_build(tap, 'pkgconfig consumer', src, b, env):
+    if meson_build(tap, 'pkgconfig consumer', src, b, env, san_opts):
         exe = os.path.join(b, 'consumer-dma')
         libs = needed(exe) or []
         tap.ok(('libiommufd.so.0' in libs) == has_shared,
@@ -288,7 +298,7 @@ def run_all(tap, build, opts, prefix, tmp):
         if check_static_libs(tap, env, libdir):
             b = os.path.join(tmp, 'build-pkgconfig-static')
             if meson_build(tap, 'pkgconfig consumer, -Dstatic=true', src, b, env,
-                           ['-Dstatic=true']):
+                           ['-Dstatic=true'] + san_opts):
                 exe = os.path.join(b, 'consumer-dma')
                 libs = needed(exe)
                 tap.ok(libs is not None and
@@ -304,7 +314,7 @@ def run_all(tap, build, opts, prefix, tmp):
 
     # (c) the installed mock, linked
     b = os.path.join(tmp, 'build-mock')
-    if meson_build(tap, 'mock consumer', os.path.join(HERE, 'mock'), b, env):
+    if meson_build(tap, 'mock consumer', os.path.join(HERE, 'mock'), b, env, san_opts):
         exe = os.path.join(b, 'consumer-fault')
         libs = needed(exe) or []
         tap.ok('libiommufd-mock.so.0' in libs and ('libiommufd.so.0' in libs) == has_shared,
@@ -335,7 +345,7 @@ def run_all(tap, build, opts, prefix, tmp):
     sub_env.pop('LD_LIBRARY_PATH')
     if meson_build(tap, 'subproject consumer', src, b, sub_env,
                    ['--wrap-mode=nodownload',
-                    '--force-fallback-for=libiommufd,libiommufd-mock']):
+                    '--force-fallback-for=libiommufd,libiommufd-mock'] + san_opts):
         log = open(os.path.join(b, 'meson-logs', 'meson-log.txt')).read()
         fallback = 'Looking for a fallback subproject for the dependency libiommufd' in log
         from_sub = [d for d in ('libiommufd', 'libiommufd-mock')
@@ -363,7 +373,7 @@ def run_all(tap, build, opts, prefix, tmp):
         tap.ok(not built, 'no iommufd-probe or test program in the build tree',
                'built: %s' % built)
         exe = os.path.join(b, 'consumer-dma')
-        rc, out = run([exe], env=dict(sub_env, LD_PRELOAD=os.path.join(
+        rc, out = run([exe], env=dict(sub_env, LD_PRELOAD=rt + os.path.join(
             sub, 'tests', 'mock', 'libiommufd-mock.so')))
         ran_ok(tap, 'subproject consumer runs on the subproject\'s mock', rc, out, 7)
     return 1 if tap.failed else 0
