@@ -5,14 +5,83 @@
 
 #include "iommufd/backend.h"
 
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/ioctl.h>
+
 #define IOMMUFD_INTERNAL_FN __attribute__((visibility("hidden")))
+/* an error path: out of line, in .text.unlikely */
+#define IOMMUFD_COLD_FN __attribute__((visibility("hidden"), cold, noinline))
+
+struct _IOMMUFDBackend {
+    GObject parent;
+    pthread_mutex_t lock;       /* connect / disconnect */
+    _Atomic int fd;             /* -1 while an owned backend is not connected */
+    char *path;
+    bool owned;
+    _Atomic unsigned int users;
+    _Atomic int live_fd;        /* fd while users > 0, else -1: the helpers' one check */
+};
+
+/*
+ * The class of every IOMMUFDBackend instance (a final type: no subclass),
+ * set by class_init; until then it points at itself, which no instance's
+ * g_class can equal.
+ */
+IOMMUFD_INTERNAL_FN extern const void *_iommufd_backend_class;
 
 /* Append the hint for an errno of a command to *errp (guarded errp). */
 IOMMUFD_INTERNAL_FN void _iommufd_error_add_hint(IOMMUFDError **errp, unsigned int nr, int err);
 /* The fd of a connected backend, or -1 with an EBADF error naming `what`. */
 IOMMUFD_INTERNAL_FN int _iommufd_backend_fd(IOMMUFDBackend *be, const char *what,
                                             IOMMUFDError **errp);
-/* One ioctl, retried on EINTR: 0 or the errno. */
-IOMMUFD_INTERNAL_FN int _iommufd_ioctl(int fd, unsigned long cmd, void *arg);
+/*
+ * The error when _iommufd_backend_fd_fast() found no fd: "no backend"
+ * (EINVAL) when `be` is not a backend, else "not connected" (EBADF, with
+ * its hint), naming `what`, as raised in function `func`.
+ */
+IOMMUFD_COLD_FN void _iommufd_backend_fd_fail(IOMMUFDBackend *be, const char *what,
+                                              const char *func, IOMMUFDError **errp);
+
+/*
+ * The fd of a connected backend, or -1 when `be` is not a backend or is
+ * not connected (then call _iommufd_backend_fd_check() for the error).
+ * Inline, a few instructions: a class-pointer compare instead of the GType
+ * check (exact for a final type), one load.
+ */
+static inline int _iommufd_backend_fd_fast(IOMMUFDBackend *be)
+{
+    if (G_LIKELY(be && ((GTypeInstance *)be)->g_class == _iommufd_backend_class)) {
+        return atomic_load(&be->live_fd);
+    }
+    return -1;
+}
+
+/*
+ * The fd of a backend for a helper, or -1 with an error naming `what`.
+ * The failure path only reports (it does not return to the helper's work),
+ * so that nothing of the helper has to survive a call before its ioctl.
+ */
+#define BACKEND_FD(be, what, errp)                                                 \
+    ({                                                                             \
+        int _fd = _iommufd_backend_fd_fast(be);                                    \
+        if (G_UNLIKELY(_fd < 0)) {                                                 \
+            _iommufd_backend_fd_fail((be), (what), __func__, (errp));              \
+        }                                                                          \
+        _fd;                                                                       \
+    })
+
+/* The retry of an ioctl that failed: its errno, after retrying on EINTR. */
+IOMMUFD_COLD_FN int _iommufd_ioctl_failed(int fd, unsigned long cmd, void *arg);
+
+/* One ioctl, retried on EINTR: 0 or the errno, captured at once. */
+static inline int _iommufd_ioctl(int fd, unsigned long cmd, void *arg)
+{
+    if (G_LIKELY(ioctl(fd, cmd, arg) >= 0)) {
+        return 0;
+    }
+    return _iommufd_ioctl_failed(fd, cmd, arg);
+}
 
 #endif

@@ -105,12 +105,7 @@ int iommufd_vfio_device_open_sysfs(const char *sysfs_path, const char *dev_dir,
 bool iommufd_backend_bind_device(IOMMUFDBackend *be, int vfio_fd, const uint8_t *token_uuid,
                                  uint32_t *dev_id, IOMMUFDError **errp)
 {
-    IOMMUFD_ERRP_GUARD();
-    if (!IOMMUFD_IS_BACKEND(be)) {
-        iommufd_error_setg_code(errp, EINVAL, "VFIO_DEVICE_BIND_IOMMUFD: no backend");
-        return false;
-    }
-    int fd = _iommufd_backend_fd(be, "VFIO_DEVICE_BIND_IOMMUFD", errp);
+    int fd = BACKEND_FD(be, "VFIO_DEVICE_BIND_IOMMUFD", errp);
     if (fd < 0) {
         return false;
     }
@@ -127,28 +122,31 @@ bool iommufd_backend_bind_device(IOMMUFDBackend *be, int vfio_fd, const uint8_t 
         .token_uuid_ptr = (uintptr_t)token_uuid,
     };
     int err = _iommufd_ioctl(vfio_fd, VFIO_DEVICE_BIND_IOMMUFD, &cmd);
-    trace_iommufd_vfio_bind(vfio_fd, fd, cmd.flags, cmd.out_devid, err);
-    if (err) {
+    if (G_UNLIKELY(err)) {
+        IOMMUFD_ERRP_GUARD();
+        trace_iommufd_vfio_bind(vfio_fd, cmd.iommufd, cmd.flags, cmd.out_devid, err);
         iommufd_error_setg_errno(errp, err,
                                  "VFIO_DEVICE_BIND_IOMMUFD(vfio fd %d, iommufd %d, flags 0x%x) "
-                                 "failed", vfio_fd, fd, cmd.flags);
+                                 "failed", vfio_fd, cmd.iommufd, cmd.flags);
         if (err == EINVAL) {
             iommufd_error_append_hint(errp, "A device binds once, and only when opened "
-                                      "through its cdev node%s.\n", token_uuid ?
+                                      "through its cdev node%s.\n",
+                                      cmd.flags & VFIO_DEVICE_BIND_FLAG_TOKEN ?
                                       "; a VF token needs Linux 6.17" : "");
         } else {
             vfio_hint(errp, "VFIO_DEVICE_BIND_IOMMUFD", err, false);
         }
         return false;
     }
+    trace_iommufd_vfio_bind(vfio_fd, cmd.iommufd, cmd.flags, cmd.out_devid, 0);
     *dev_id = cmd.out_devid;
     return true;
 }
 
-static bool do_attach(int vfio_fd, bool use_pasid, uint32_t pasid, uint32_t pt_id,
-                      uint32_t *out_hwpt_id, IOMMUFDError **errp)
+static inline __attribute__((always_inline)) bool
+do_attach(int vfio_fd, bool use_pasid, uint32_t pasid, uint32_t pt_id, uint32_t *out_hwpt_id,
+          IOMMUFDError **errp)
 {
-    IOMMUFD_ERRP_GUARD();
     if (vfio_fd < 0) {
         iommufd_error_setg_code(errp, EINVAL, "VFIO_DEVICE_ATTACH_IOMMUFD_PT: no device fd");
         return false;
@@ -160,8 +158,9 @@ static bool do_attach(int vfio_fd, bool use_pasid, uint32_t pasid, uint32_t pt_i
         .pasid = use_pasid ? pasid : 0,
     };
     int err = _iommufd_ioctl(vfio_fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &cmd);
-    trace_iommufd_vfio_attach(vfio_fd, cmd.flags, cmd.pasid, pt_id, err ? 0 : cmd.pt_id, err);
-    if (err) {
+    if (G_UNLIKELY(err)) {
+        IOMMUFD_ERRP_GUARD();
+        trace_iommufd_vfio_attach(vfio_fd, cmd.flags, cmd.pasid, pt_id, 0, err);
         iommufd_error_setg_errno(errp, err,
                                  "VFIO_DEVICE_ATTACH_IOMMUFD_PT(vfio fd %d, pt_id %u, flags 0x%x, "
                                  "pasid %u) failed", vfio_fd, pt_id, cmd.flags, cmd.pasid);
@@ -173,6 +172,7 @@ static bool do_attach(int vfio_fd, bool use_pasid, uint32_t pasid, uint32_t pt_i
         }
         return false;
     }
+    trace_iommufd_vfio_attach(vfio_fd, cmd.flags, cmd.pasid, pt_id, cmd.pt_id, 0);
     if (out_hwpt_id) {
         *out_hwpt_id = cmd.pt_id;
     }
@@ -191,9 +191,9 @@ bool iommufd_vfio_device_attach_pasid(int vfio_fd, uint32_t pasid, uint32_t pt_i
     return do_attach(vfio_fd, true, pasid, pt_id, out_hwpt_id, errp);
 }
 
-static bool do_detach(int vfio_fd, bool use_pasid, uint32_t pasid, IOMMUFDError **errp)
+static inline __attribute__((always_inline)) bool
+do_detach(int vfio_fd, bool use_pasid, uint32_t pasid, IOMMUFDError **errp)
 {
-    IOMMUFD_ERRP_GUARD();
     if (vfio_fd < 0) {
         iommufd_error_setg_code(errp, EINVAL, "VFIO_DEVICE_DETACH_IOMMUFD_PT: no device fd");
         return false;
@@ -204,14 +204,16 @@ static bool do_detach(int vfio_fd, bool use_pasid, uint32_t pasid, IOMMUFDError 
         .pasid = use_pasid ? pasid : 0,
     };
     int err = _iommufd_ioctl(vfio_fd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &cmd);
-    trace_iommufd_vfio_detach(vfio_fd, cmd.flags, cmd.pasid, err);
-    if (err) {
+    if (G_UNLIKELY(err)) {
+        IOMMUFD_ERRP_GUARD();
+        trace_iommufd_vfio_detach(vfio_fd, cmd.flags, cmd.pasid, err);
         iommufd_error_setg_errno(errp, err,
                                  "VFIO_DEVICE_DETACH_IOMMUFD_PT(vfio fd %d, flags 0x%x, pasid %u) "
                                  "failed", vfio_fd, cmd.flags, cmd.pasid);
         vfio_hint(errp, "VFIO_DEVICE_DETACH_IOMMUFD_PT", err, use_pasid);
         return false;
     }
+    trace_iommufd_vfio_detach(vfio_fd, cmd.flags, cmd.pasid, 0);
     return true;
 }
 

@@ -11,7 +11,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -21,14 +23,9 @@
 #include "trace/trace-backends.h"
 #include "uapi/linux/iommufd.h"
 
-struct _IOMMUFDBackend {
-    GObject parent;
-    pthread_mutex_t lock;       /* connect / disconnect */
-    _Atomic int fd;             /* -1 while an owned backend is not connected */
-    char *path;
-    bool owned;
-    _Atomic unsigned int users;
-};
+/* struct _IOMMUFDBackend: in backends/iommufd-internal.h (the helpers' inline fd check) */
+
+const void *_iommufd_backend_class = &_iommufd_backend_class;
 
 G_DEFINE_FINAL_TYPE(IOMMUFDBackend, iommufd_backend, G_TYPE_OBJECT)
 
@@ -165,14 +162,33 @@ int _iommufd_backend_fd(IOMMUFDBackend *be, const char *what, IOMMUFDError **err
     return fd;
 }
 
-/* One ioctl, retried on EINTR; returns 0 or the errno, captured at once. */
-int _iommufd_ioctl(int fd, unsigned long cmd, void *arg)
+void _iommufd_backend_fd_fail(IOMMUFDBackend *be, const char *what, const char *func,
+                              IOMMUFDError **errp)
 {
-    int rc;
-    do {
-        rc = ioctl(fd, cmd, arg);
-    } while (rc < 0 && errno == EINTR);
-    return rc < 0 ? errno : 0;
+    IOMMUFD_ERRP_GUARD();
+    if (!IOMMUFD_IS_BACKEND(be)) {
+        iommufd_error_setg_internal(errp, __FILE__, __LINE__, func, EINVAL, false,
+                                    "%s: no backend", what);
+        return;
+    }
+    /* the helper read no fd: not connected at that moment, whatever the
+     * backend's state now */
+    iommufd_error_setg_internal(errp, __FILE__, __LINE__, func, EBADF, false,
+                                "%s: the backend is not connected", what);
+    _iommufd_error_add_hint(errp, 0, EBADF);
+}
+
+/* An ioctl that returned < 0: its errno, captured at once, or 0 if a retry
+ * after EINTR succeeded (_iommufd_ioctl() is the inline first attempt). */
+int _iommufd_ioctl_failed(int fd, unsigned long cmd, void *arg)
+{
+    int err;
+    while ((err = errno) == EINTR) {
+        if (ioctl(fd, cmd, arg) >= 0) {
+            return 0;
+        }
+    }
+    return err;
 }
 
 /* ---- object ---------------------------------------------------------------- */
@@ -182,6 +198,7 @@ static void iommufd_backend_init(IOMMUFDBackend *be)
     pthread_mutex_init(&be->lock, NULL);
     atomic_init(&be->fd, -1);
     atomic_init(&be->users, 0);
+    atomic_init(&be->live_fd, -1);
     be->owned = true;
 }
 
@@ -247,6 +264,7 @@ static void iommufd_backend_class_init(IOMMUFDBackendClass *klass)
 {
     GObjectClass *oc = G_OBJECT_CLASS(klass);
 
+    _iommufd_backend_class = klass;
     oc->finalize = iommufd_backend_finalize;
     oc->set_property = iommufd_backend_set_property;
     oc->get_property = iommufd_backend_get_property;
@@ -343,6 +361,7 @@ bool iommufd_backend_connect(IOMMUFDBackend *be, IOMMUFDError **errp)
     }
     if (!err) {
         atomic_store(&be->users, users + 1);
+        atomic_store(&be->live_fd, atomic_load(&be->fd));
     }
     trace_iommufd_backend_connect(atomic_load(&be->fd), be->owned, atomic_load(&be->users), err);
     pthread_mutex_unlock(&be->lock);
@@ -359,6 +378,9 @@ void iommufd_backend_disconnect(IOMMUFDBackend *be)
     int fd = atomic_load(&be->fd);
     if (users > 0) {
         users--;
+        if (users == 0) {
+            atomic_store(&be->live_fd, -1);
+        }
         atomic_store(&be->users, users);
         if (users == 0 && be->owned && fd >= 0) {
             atomic_store(&be->fd, -1);
@@ -386,29 +408,43 @@ unsigned int iommufd_backend_get_users(IOMMUFDBackend *be)
 
 /* ---- IOAS ------------------------------------------------------------------ */
 
-/* common start of every helper: a backend, and its fd */
-#define BACKEND_FD(be, what, errp)                                             \
-    ({                                                                         \
-        int _fd = -1;                                                          \
-        if (!IOMMUFD_IS_BACKEND(be)) {                                         \
-            iommufd_error_setg_code((errp), EINVAL, "%s: no backend", (what)); \
-        } else {                                                               \
-            _fd = _iommufd_backend_fd((be), (what), (errp));                   \
-        }                                                                      \
-        _fd;                                                                   \
-    })
+/* common start of every helper: BACKEND_FD(be, what, errp), a backend and
+ * its fd (backends/iommufd-internal.h); the error guard only on failure
+ * paths, where a hint is appended */
 
-/* Report a failed ioctl: "CMD(args) failed: strerror", errno kept, hint. */
-#define IOCTL_ERROR(errp, nr, err, fmt, ...)                                         \
-    do {                                                                             \
-        iommufd_error_setg_errno((errp), (err), "%s(" fmt ") failed",                \
-                                 iommufd_command_name(nr), __VA_ARGS__);            \
-        _iommufd_error_add_hint((errp), (nr), (err));                                \
-    } while (0)
+/*
+ * Report a failed ioctl: "CMD(args) failed: strerror", errno kept, the hint
+ * of the errno, then `hint` (NULL: none).  Out of line, with the error
+ * guard, so that the helpers' success path does not pay for either; the
+ * error records the helper's function and line.  Returns false.
+ */
+static bool __attribute__((cold, noinline)) G_GNUC_PRINTF(7, 8)
+ioctl_failed(IOMMUFDError **errp, const char *func, int line, unsigned int nr, int err,
+             const char *hint, const char *fmt, ...)
+{
+    int saved_errno = errno;
+    IOMMUFD_ERRP_GUARD();
+    va_list ap;
+
+    va_start(ap, fmt);
+    char *args = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    iommufd_error_setg_internal(errp, __FILE__, line, func, err, true, "%s(%s) failed",
+                                iommufd_command_name(nr), args);
+    g_free(args);
+    _iommufd_error_add_hint(errp, nr, err);
+    if (hint) {
+        iommufd_error_append_hint(errp, "%s", hint);
+    }
+    errno = saved_errno;
+    return false;
+}
+
+#define IOCTL_FAILED(errp, nr, err, hint, ...) \
+    ioctl_failed((errp), __func__, __LINE__, (nr), (err), (hint), __VA_ARGS__)
 
 bool iommufd_backend_alloc_ioas(IOMMUFDBackend *be, uint32_t *ioas_id, IOMMUFDError **errp)
 {
-    IOMMUFD_ERRP_GUARD();
     int fd = BACKEND_FD(be, "IOMMU_IOAS_ALLOC", errp);
     if (fd < 0) {
         return false;
@@ -418,29 +454,28 @@ bool iommufd_backend_alloc_ioas(IOMMUFDBackend *be, uint32_t *ioas_id, IOMMUFDEr
     }
     struct iommu_ioas_alloc cmd = { .size = sizeof(cmd) };
     int err = _iommufd_ioctl(fd, IOMMU_IOAS_ALLOC, &cmd);
-    trace_iommufd_backend_alloc_ioas(fd, cmd.out_ioas_id, err);
-    if (err) {
-        IOCTL_ERROR(errp, IOMMUFD_CMD_IOAS_ALLOC, err, "flags 0x%x", cmd.flags);
-        return false;
+    if (G_UNLIKELY(err)) {
+        trace_iommufd_backend_alloc_ioas(fd, cmd.out_ioas_id, err);
+        return IOCTL_FAILED(errp, IOMMUFD_CMD_IOAS_ALLOC, err, NULL, "flags 0x%x", cmd.flags);
     }
+    trace_iommufd_backend_alloc_ioas(fd, cmd.out_ioas_id, 0);
     *ioas_id = cmd.out_ioas_id;
     return true;
 }
 
 bool iommufd_backend_free_id(IOMMUFDBackend *be, uint32_t id, IOMMUFDError **errp)
 {
-    IOMMUFD_ERRP_GUARD();
     int fd = BACKEND_FD(be, "IOMMU_DESTROY", errp);
     if (fd < 0) {
         return false;
     }
     struct iommu_destroy cmd = { .size = sizeof(cmd), .id = id };
     int err = _iommufd_ioctl(fd, IOMMU_DESTROY, &cmd);
-    trace_iommufd_backend_free_id(fd, cmd.id, err);
-    if (err) {
-        IOCTL_ERROR(errp, IOMMUFD_CMD_DESTROY, err, "id %u", cmd.id);
-        return false;
+    if (G_UNLIKELY(err)) {
+        trace_iommufd_backend_free_id(fd, cmd.id, err);
+        return IOCTL_FAILED(errp, IOMMUFD_CMD_DESTROY, err, NULL, "id %u", cmd.id);
     }
+    trace_iommufd_backend_free_id(fd, cmd.id, 0);
     return true;
 }
 
@@ -449,10 +484,11 @@ static uint32_t map_flags(bool readonly)
     return IOMMU_IOAS_MAP_READABLE | (readonly ? 0 : IOMMU_IOAS_MAP_WRITEABLE);
 }
 
-static bool do_map(IOMMUFDBackend *be, uint32_t ioas_id, uint64_t *iova, bool fixed,
-                   uint64_t size, void *vaddr, bool readonly, IOMMUFDError **errp)
+/* inlined into both callers: a call of its own would cost more than the ioctl's setup */
+static inline __attribute__((always_inline)) bool
+do_map(IOMMUFDBackend *be, uint32_t ioas_id, uint64_t *iova, bool fixed, uint64_t size,
+       void *vaddr, bool readonly, IOMMUFDError **errp)
 {
-    IOMMUFD_ERRP_GUARD();
     int fd = BACKEND_FD(be, "IOMMU_IOAS_MAP", errp);
     if (fd < 0) {
         return false;
@@ -475,14 +511,15 @@ static bool do_map(IOMMUFDBackend *be, uint32_t ioas_id, uint64_t *iova, bool fi
         .iova = fixed ? *iova : 0,
     };
     int err = _iommufd_ioctl(fd, IOMMU_IOAS_MAP, &cmd);
-    trace_iommufd_backend_map_dma(fd, cmd.ioas_id, cmd.flags, cmd.iova, cmd.length,
-                                  (void *)(uintptr_t)cmd.user_va, err);
-    if (err) {
-        IOCTL_ERROR(errp, IOMMUFD_CMD_IOAS_MAP, err,
-                    "ioas_id %u, iova 0x%" PRIx64 ", size 0x%" PRIx64 ", flags 0x%x",
-                    cmd.ioas_id, (uint64_t)cmd.iova, (uint64_t)cmd.length, cmd.flags);
-        return false;
+    if (G_UNLIKELY(err)) {
+        trace_iommufd_backend_map_dma(fd, cmd.ioas_id, cmd.flags, cmd.iova, cmd.length,
+                                      (void *)(uintptr_t)cmd.user_va, err);
+        return IOCTL_FAILED(errp, IOMMUFD_CMD_IOAS_MAP, err, NULL,
+                            "ioas_id %u, iova 0x%" PRIx64 ", size 0x%" PRIx64 ", flags 0x%x",
+                            cmd.ioas_id, (uint64_t)cmd.iova, (uint64_t)cmd.length, cmd.flags);
     }
+    trace_iommufd_backend_map_dma(fd, cmd.ioas_id, cmd.flags, cmd.iova, cmd.length,
+                                  (void *)(uintptr_t)cmd.user_va, 0);
     *iova = cmd.iova;
     return true;
 }
@@ -504,7 +541,6 @@ bool iommufd_backend_map_file_dma(IOMMUFDBackend *be, uint32_t ioas_id, uint64_t
                                   uint64_t size, int mfd, uint64_t start, bool readonly,
                                   IOMMUFDError **errp)
 {
-    IOMMUFD_ERRP_GUARD();
     int fd = BACKEND_FD(be, "IOMMU_IOAS_MAP_FILE", errp);
     if (fd < 0) {
         return false;
@@ -526,23 +562,23 @@ bool iommufd_backend_map_file_dma(IOMMUFDBackend *be, uint32_t ioas_id, uint64_t
         .iova = iova,
     };
     int err = _iommufd_ioctl(fd, IOMMU_IOAS_MAP_FILE, &cmd);
-    trace_iommufd_backend_map_file_dma(fd, cmd.ioas_id, cmd.flags, cmd.iova, cmd.length, cmd.fd,
-                                       cmd.start, err);
-    if (err) {
-        IOCTL_ERROR(errp, IOMMUFD_CMD_IOAS_MAP_FILE, err,
-                    "ioas_id %u, iova 0x%" PRIx64 ", size 0x%" PRIx64 ", fd %d, start 0x%" PRIx64
-                    ", flags 0x%x",
-                    cmd.ioas_id, (uint64_t)cmd.iova, (uint64_t)cmd.length, cmd.fd,
-                    (uint64_t)cmd.start, cmd.flags);
-        return false;
+    if (G_UNLIKELY(err)) {
+        trace_iommufd_backend_map_file_dma(fd, cmd.ioas_id, cmd.flags, cmd.iova, cmd.length, cmd.fd,
+                                           cmd.start, err);
+        return IOCTL_FAILED(errp, IOMMUFD_CMD_IOAS_MAP_FILE, err, NULL,
+                            "ioas_id %u, iova 0x%" PRIx64 ", size 0x%" PRIx64 ", fd %d, start 0x%"
+                            PRIx64 ", flags 0x%x",
+                            cmd.ioas_id, (uint64_t)cmd.iova, (uint64_t)cmd.length, cmd.fd,
+                            (uint64_t)cmd.start, cmd.flags);
     }
+    trace_iommufd_backend_map_file_dma(fd, cmd.ioas_id, cmd.flags, cmd.iova, cmd.length, cmd.fd,
+                                       cmd.start, 0);
     return true;
 }
 
 bool iommufd_backend_unmap_dma(IOMMUFDBackend *be, uint32_t ioas_id, uint64_t iova,
                                uint64_t size, uint64_t *unmapped, IOMMUFDError **errp)
 {
-    IOMMUFD_ERRP_GUARD();
     int fd = BACKEND_FD(be, "IOMMU_IOAS_UNMAP", errp);
     if (fd < 0) {
         return false;
@@ -557,7 +593,7 @@ bool iommufd_backend_unmap_dma(IOMMUFDBackend *be, uint32_t ioas_id, uint64_t io
         .length = size,
     };
     int err = _iommufd_ioctl(fd, IOMMU_IOAS_UNMAP, &cmd);
-    if (err == ENOENT) {
+    if (G_UNLIKELY(err == ENOENT)) {
         /*
          * The kernel's ENOENT means "nothing mapped there" (vIOMMUs unmap
          * redundantly: QEMU's rule makes that a success) but also "no IOAS
@@ -567,23 +603,22 @@ bool iommufd_backend_unmap_dma(IOMMUFDBackend *be, uint32_t ioas_id, uint64_t io
          */
         struct iommu_ioas_iova_ranges probe = {
             .size = sizeof(probe),
-            .ioas_id = ioas_id,
+            .ioas_id = cmd.ioas_id,
         };
         int perr = _iommufd_ioctl(fd, IOMMU_IOAS_IOVA_RANGES, &probe);
         trace_iommufd_backend_unmap_dma_check_ioas(fd, probe.ioas_id, perr);
         if (perr == ENOENT) {
             trace_iommufd_backend_unmap_dma(fd, cmd.ioas_id, cmd.iova, size, 0, err);
-            IOCTL_ERROR(errp, IOMMUFD_CMD_IOAS_UNMAP, err,
-                        "ioas_id %u, iova 0x%" PRIx64 ", size 0x%" PRIx64 "; no IOAS has that id",
-                        cmd.ioas_id, (uint64_t)cmd.iova, size);
-            return false;
+            return IOCTL_FAILED(errp, IOMMUFD_CMD_IOAS_UNMAP, err, NULL,
+                                "ioas_id %u, iova 0x%" PRIx64 ", size 0x%" PRIx64 "; no IOAS "
+                                "has that id", cmd.ioas_id, (uint64_t)cmd.iova, size);
         }
         if (perr != 0 && perr != EMSGSIZE) {
             /* cannot tell whether the IOAS is there: not a success either */
             trace_iommufd_backend_unmap_dma(fd, cmd.ioas_id, cmd.iova, size, 0, err);
-            IOCTL_ERROR(errp, IOMMUFD_CMD_IOAS_IOVA_RANGES, perr,
-                        "ioas_id %u, after IOMMU_IOAS_UNMAP answered ENOENT", cmd.ioas_id);
-            return false;
+            return IOCTL_FAILED(errp, IOMMUFD_CMD_IOAS_IOVA_RANGES, perr, NULL,
+                                "ioas_id %u, after IOMMU_IOAS_UNMAP answered ENOENT",
+                                cmd.ioas_id);
         }
         /* nothing mapped there: not an error */
         trace_iommufd_backend_unmap_dma_non_exist(fd, cmd.ioas_id, cmd.iova, size);
@@ -592,13 +627,13 @@ bool iommufd_backend_unmap_dma(IOMMUFDBackend *be, uint32_t ioas_id, uint64_t io
         }
         return true;
     }
-    trace_iommufd_backend_unmap_dma(fd, cmd.ioas_id, cmd.iova, size, err ? 0 : cmd.length, err);
-    if (err) {
-        IOCTL_ERROR(errp, IOMMUFD_CMD_IOAS_UNMAP, err,
-                    "ioas_id %u, iova 0x%" PRIx64 ", size 0x%" PRIx64, cmd.ioas_id,
-                    (uint64_t)cmd.iova, size);
-        return false;
+    if (G_UNLIKELY(err)) {
+        trace_iommufd_backend_unmap_dma(fd, cmd.ioas_id, cmd.iova, size, 0, err);
+        return IOCTL_FAILED(errp, IOMMUFD_CMD_IOAS_UNMAP, err, NULL,
+                            "ioas_id %u, iova 0x%" PRIx64 ", size 0x%" PRIx64, cmd.ioas_id,
+                            (uint64_t)cmd.iova, size);
     }
+    trace_iommufd_backend_unmap_dma(fd, cmd.ioas_id, cmd.iova, size, cmd.length, 0);
     if (unmapped) {
         *unmapped = cmd.length;
     }
@@ -609,7 +644,6 @@ bool iommufd_backend_copy_dma(IOMMUFDBackend *be, uint32_t src_ioas_id, uint64_t
                               uint32_t dst_ioas_id, uint64_t dst_iova, uint64_t size,
                               bool readonly, IOMMUFDError **errp)
 {
-    IOMMUFD_ERRP_GUARD();
     int fd = BACKEND_FD(be, "IOMMU_IOAS_COPY", errp);
     if (fd < 0) {
         return false;
@@ -628,24 +662,29 @@ bool iommufd_backend_copy_dma(IOMMUFDBackend *be, uint32_t src_ioas_id, uint64_t
         .src_iova = src_iova,
     };
     int err = _iommufd_ioctl(fd, IOMMU_IOAS_COPY, &cmd);
-    trace_iommufd_backend_copy_dma(fd, cmd.src_ioas_id, cmd.src_iova, cmd.dst_ioas_id,
-                                   cmd.dst_iova, cmd.length, cmd.flags, err);
-    if (err) {
-        IOCTL_ERROR(errp, IOMMUFD_CMD_IOAS_COPY, err,
-                    "src_ioas_id %u, src_iova 0x%" PRIx64 ", dst_ioas_id %u, dst_iova 0x%" PRIx64
-                    ", size 0x%" PRIx64 ", flags 0x%x",
-                    cmd.src_ioas_id, (uint64_t)cmd.src_iova, cmd.dst_ioas_id,
-                    (uint64_t)cmd.dst_iova, (uint64_t)cmd.length, cmd.flags);
-        return false;
+    if (G_UNLIKELY(err)) {
+        trace_iommufd_backend_copy_dma(fd, cmd.src_ioas_id, cmd.src_iova, cmd.dst_ioas_id,
+                                       cmd.dst_iova, cmd.length, cmd.flags, err);
+        return IOCTL_FAILED(errp, IOMMUFD_CMD_IOAS_COPY, err, NULL,
+                            "src_ioas_id %u, src_iova 0x%" PRIx64 ", dst_ioas_id %u, dst_iova 0x%"
+                            PRIx64 ", size 0x%" PRIx64 ", flags 0x%x",
+                            cmd.src_ioas_id, (uint64_t)cmd.src_iova, cmd.dst_ioas_id,
+                            (uint64_t)cmd.dst_iova, (uint64_t)cmd.length, cmd.flags);
     }
+    trace_iommufd_backend_copy_dma(fd, cmd.src_ioas_id, cmd.src_iova, cmd.dst_ioas_id,
+                                   cmd.dst_iova, cmd.length, cmd.flags, 0);
     return true;
 }
+
+/* IOMMUFDIovaRange is the kernel's struct iommu_iova_range: arrays pass as they are */
+G_STATIC_ASSERT(sizeof(IOMMUFDIovaRange) == sizeof(struct iommu_iova_range));
+G_STATIC_ASSERT(offsetof(IOMMUFDIovaRange, start) == offsetof(struct iommu_iova_range, start));
+G_STATIC_ASSERT(offsetof(IOMMUFDIovaRange, last) == offsetof(struct iommu_iova_range, last));
 
 bool iommufd_backend_get_iova_ranges(IOMMUFDBackend *be, uint32_t ioas_id,
                                      IOMMUFDIovaRange **ranges, uint32_t *n_ranges,
                                      uint64_t *alignment, IOMMUFDError **errp)
 {
-    IOMMUFD_ERRP_GUARD();
     int fd = BACKEND_FD(be, "IOMMU_IOAS_IOVA_RANGES", errp);
     if (fd < 0) {
         return false;
@@ -656,39 +695,33 @@ bool iommufd_backend_get_iova_ranges(IOMMUFDBackend *be, uint32_t ioas_id,
     }
     /* The first call usually suffices; on EMSGSIZE the kernel wrote back
      * the count it needs.  Ranges can change between calls (another thread
-     * attaching a device), so retry a few times. */
+     * attaching a device), so retry a few times.  The kernel writes straight
+     * into the array returned (the same layout), a few entries to start. */
     uint32_t cap = 4;
-    struct iommu_iova_range *buf = NULL;
+    IOMMUFDIovaRange *out = g_new(IOMMUFDIovaRange, cap);
     struct iommu_ioas_iova_ranges cmd;
     int err;
     for (int attempt = 0;; attempt++) {
-        buf = g_renew(struct iommu_iova_range, buf, cap);
         cmd = (struct iommu_ioas_iova_ranges){
             .size = sizeof(cmd),
             .ioas_id = ioas_id,
             .num_iovas = cap,
-            .allowed_iovas = (uintptr_t)buf,
+            .allowed_iovas = (uintptr_t)out,
         };
         err = _iommufd_ioctl(fd, IOMMU_IOAS_IOVA_RANGES, &cmd);
         trace_iommufd_backend_get_iova_ranges(fd, cmd.ioas_id, cap, cmd.num_iovas,
                                               cmd.out_iova_alignment, err);
-        if (err != EMSGSIZE || attempt == 3 || cmd.num_iovas <= cap) {
+        if (G_LIKELY(err != EMSGSIZE || attempt == 3 || cmd.num_iovas <= cap)) {
             break;
         }
         cap = cmd.num_iovas;
+        out = g_renew(IOMMUFDIovaRange, out, cap);
     }
-    if (err) {
-        g_free(buf);
-        IOCTL_ERROR(errp, IOMMUFD_CMD_IOAS_IOVA_RANGES, err, "ioas_id %u, num_iovas %u",
-                    cmd.ioas_id, cmd.num_iovas);
-        return false;
+    if (G_UNLIKELY(err)) {
+        g_free(out);
+        return IOCTL_FAILED(errp, IOMMUFD_CMD_IOAS_IOVA_RANGES, err, NULL,
+                            "ioas_id %u, num_iovas %u", cmd.ioas_id, cmd.num_iovas);
     }
-    IOMMUFDIovaRange *out = g_new(IOMMUFDIovaRange, cmd.num_iovas ? cmd.num_iovas : 1);
-    for (uint32_t i = 0; i < cmd.num_iovas; i++) {
-        out[i].start = buf[i].start;
-        out[i].last = buf[i].last;
-    }
-    g_free(buf);
     *ranges = out;
     *n_ranges = cmd.num_iovas;
     if (alignment) {
@@ -701,7 +734,6 @@ bool iommufd_backend_allow_iovas(IOMMUFDBackend *be, uint32_t ioas_id,
                                  const IOMMUFDIovaRange *ranges, uint32_t n_ranges,
                                  IOMMUFDError **errp)
 {
-    IOMMUFD_ERRP_GUARD();
     int fd = BACKEND_FD(be, "IOMMU_IOAS_ALLOW_IOVAS", errp);
     if (fd < 0) {
         return false;
@@ -710,32 +742,27 @@ bool iommufd_backend_allow_iovas(IOMMUFDBackend *be, uint32_t ioas_id,
         return BAD_ARG(errp, "IOMMU_IOAS_ALLOW_IOVAS(ioas_id %u): %u ranges but no array",
                        ioas_id, n_ranges);
     }
-    struct iommu_iova_range *buf = g_new0(struct iommu_iova_range, n_ranges ? n_ranges : 1);
-    for (uint32_t i = 0; i < n_ranges; i++) {
-        buf[i].start = ranges[i].start;
-        buf[i].last = ranges[i].last;
-    }
+    /* the caller's array, read by the kernel as it is (the same layout) */
     struct iommu_ioas_allow_iovas cmd = {
         .size = sizeof(cmd),
         .ioas_id = ioas_id,
         .num_iovas = n_ranges,
-        .allowed_iovas = (uintptr_t)buf,
+        .allowed_iovas = (uintptr_t)ranges,
     };
     int err = _iommufd_ioctl(fd, IOMMU_IOAS_ALLOW_IOVAS, &cmd);
-    g_free(buf);
-    trace_iommufd_backend_allow_iovas(fd, cmd.ioas_id, cmd.num_iovas, err);
-    if (err) {
-        IOCTL_ERROR(errp, IOMMUFD_CMD_IOAS_ALLOW_IOVAS, err, "ioas_id %u, num_iovas %u",
-                    cmd.ioas_id, cmd.num_iovas);
-        return false;
+    if (G_UNLIKELY(err)) {
+        trace_iommufd_backend_allow_iovas(fd, cmd.ioas_id, cmd.num_iovas, err);
+        return IOCTL_FAILED(errp, IOMMUFD_CMD_IOAS_ALLOW_IOVAS, err, NULL,
+                            "ioas_id %u, num_iovas %u", cmd.ioas_id, cmd.num_iovas);
     }
+    trace_iommufd_backend_allow_iovas(fd, cmd.ioas_id, cmd.num_iovas, 0);
     return true;
 }
 
-static bool do_option(IOMMUFDBackend *be, uint16_t op, uint32_t option_id, uint32_t object_id,
-                      uint64_t *val, IOMMUFDError **errp)
+static inline __attribute__((always_inline)) bool
+do_option(IOMMUFDBackend *be, uint16_t op, uint32_t option_id, uint32_t object_id, uint64_t *val,
+          IOMMUFDError **errp)
 {
-    IOMMUFD_ERRP_GUARD();
     int fd = BACKEND_FD(be, "IOMMU_OPTION", errp);
     if (fd < 0) {
         return false;
@@ -751,19 +778,19 @@ static bool do_option(IOMMUFDBackend *be, uint16_t op, uint32_t option_id, uint3
         .val64 = op == IOMMU_OPTION_OP_SET ? *val : 0,
     };
     int err = _iommufd_ioctl(fd, IOMMU_OPTION, &cmd);
-    trace_iommufd_backend_option(fd, cmd.option_id, cmd.op, cmd.object_id, cmd.val64, err);
-    if (err) {
-        IOCTL_ERROR(errp, IOMMUFD_CMD_OPTION, err, "option_id %u, op %s, object_id %u",
-                    cmd.option_id, op == IOMMU_OPTION_OP_SET ? "set" : "get", cmd.object_id);
-        if (err == EPERM && option_id == IOMMU_OPTION_RLIMIT_MODE) {
-            iommufd_error_append_hint(errp, "Setting the accounting mode needs "
-                                      "CAP_SYS_RESOURCE.\n");
-        } else if (err == EBUSY && option_id == IOMMU_OPTION_RLIMIT_MODE) {
-            iommufd_error_append_hint(errp, "Set the accounting mode before mapping "
-                                      "anything.\n");
+    if (G_UNLIKELY(err)) {
+        trace_iommufd_backend_option(fd, cmd.option_id, cmd.op, cmd.object_id, cmd.val64, err);
+        const char *hint = NULL;
+        if (err == EPERM && cmd.option_id == IOMMU_OPTION_RLIMIT_MODE) {
+            hint = "Setting the accounting mode needs CAP_SYS_RESOURCE.\n";
+        } else if (err == EBUSY && cmd.option_id == IOMMU_OPTION_RLIMIT_MODE) {
+            hint = "Set the accounting mode before mapping anything.\n";
         }
-        return false;
+        return IOCTL_FAILED(errp, IOMMUFD_CMD_OPTION, err, hint,
+                            "option_id %u, op %s, object_id %u", cmd.option_id,
+                            op == IOMMU_OPTION_OP_SET ? "set" : "get", cmd.object_id);
     }
+    trace_iommufd_backend_option(fd, cmd.option_id, cmd.op, cmd.object_id, cmd.val64, 0);
     *val = cmd.val64;
     return true;
 }
@@ -780,35 +807,37 @@ bool iommufd_backend_set_option(IOMMUFDBackend *be, uint32_t option_id, uint32_t
     return do_option(be, IOMMU_OPTION_OP_SET, option_id, object_id, &val, errp);
 }
 
-static bool do_vfio_ioas(IOMMUFDBackend *be, uint16_t op, uint32_t *ioas_id,
-                         IOMMUFDError **errp)
+static inline __attribute__((always_inline)) bool
+do_vfio_ioas(IOMMUFDBackend *be, uint16_t op, uint32_t ioas_id, uint32_t *out_ioas_id,
+             IOMMUFDError **errp)
 {
     static const char *const names[] = { "get", "set", "clear" };
-    IOMMUFD_ERRP_GUARD();
     int fd = BACKEND_FD(be, "IOMMU_VFIO_IOAS", errp);
     if (fd < 0) {
         return false;
     }
     struct iommu_vfio_ioas cmd = {
         .size = sizeof(cmd),
-        .ioas_id = op == IOMMU_VFIO_IOAS_SET ? *ioas_id : 0,
+        .ioas_id = op == IOMMU_VFIO_IOAS_SET ? ioas_id : 0,
         .op = op,
     };
     int err = _iommufd_ioctl(fd, IOMMU_VFIO_IOAS, &cmd);
-    trace_iommufd_backend_vfio_ioas(fd, cmd.op, cmd.ioas_id, err);
-    if (err) {
-        IOCTL_ERROR(errp, IOMMUFD_CMD_VFIO_IOAS, err, "op %s, ioas_id %u", names[op],
-                    cmd.ioas_id);
-        if (err == ENODEV && op == IOMMU_VFIO_IOAS_GET) {
-            iommufd_error_append_hint(errp, "No IOAS serves the VFIO compatibility ioctls yet: "
-                                      "set one with iommufd_backend_set_vfio_ioas().\n");
+    /* success first: with the failure block first, gcc 12 moves the success
+     * path of set and clear to .text.unlikely behind a jump (+1 per trace
+     * backend compiled in) */
+    if (G_LIKELY(!err)) {
+        trace_iommufd_backend_vfio_ioas(fd, cmd.op, cmd.ioas_id, 0);
+        if (op == IOMMU_VFIO_IOAS_GET) {
+            *out_ioas_id = cmd.ioas_id;
         }
-        return false;
+        return true;
     }
-    if (op == IOMMU_VFIO_IOAS_GET) {
-        *ioas_id = cmd.ioas_id;
-    }
-    return true;
+    trace_iommufd_backend_vfio_ioas(fd, cmd.op, cmd.ioas_id, err);
+    return IOCTL_FAILED(errp, IOMMUFD_CMD_VFIO_IOAS, err,
+                        err == ENODEV && op == IOMMU_VFIO_IOAS_GET ?
+                        "No IOAS serves the VFIO compatibility ioctls yet: set one with "
+                        "iommufd_backend_set_vfio_ioas().\n" : NULL,
+                        "op %s, ioas_id %u", names[op], cmd.ioas_id);
 }
 
 bool iommufd_backend_get_vfio_ioas(IOMMUFDBackend *be, uint32_t *ioas_id, IOMMUFDError **errp)
@@ -816,46 +845,50 @@ bool iommufd_backend_get_vfio_ioas(IOMMUFDBackend *be, uint32_t *ioas_id, IOMMUF
     if (!ioas_id) {
         return BAD_ARG(errp, "IOMMU_VFIO_IOAS(op get): ioas_id must not be NULL");
     }
-    return do_vfio_ioas(be, IOMMU_VFIO_IOAS_GET, ioas_id, errp);
+    return do_vfio_ioas(be, IOMMU_VFIO_IOAS_GET, 0, ioas_id, errp);
 }
 
 bool iommufd_backend_set_vfio_ioas(IOMMUFDBackend *be, uint32_t ioas_id, IOMMUFDError **errp)
 {
-    return do_vfio_ioas(be, IOMMU_VFIO_IOAS_SET, &ioas_id, errp);
+    return do_vfio_ioas(be, IOMMU_VFIO_IOAS_SET, ioas_id, NULL, errp);
 }
 
 bool iommufd_backend_clear_vfio_ioas(IOMMUFDBackend *be, IOMMUFDError **errp)
 {
-    uint32_t none = 0;
-    return do_vfio_ioas(be, IOMMU_VFIO_IOAS_CLEAR, &none, errp);
+    return do_vfio_ioas(be, IOMMU_VFIO_IOAS_CLEAR, 0, NULL, errp);
 }
 
 bool iommufd_backend_change_process(IOMMUFDBackend *be, IOMMUFDError **errp)
 {
-    IOMMUFD_ERRP_GUARD();
     int fd = BACKEND_FD(be, "IOMMU_IOAS_CHANGE_PROCESS", errp);
     if (fd < 0) {
         return false;
     }
     struct iommu_ioas_change_process cmd = { .size = sizeof(cmd) };
     int err = _iommufd_ioctl(fd, IOMMU_IOAS_CHANGE_PROCESS, &cmd);
-    trace_iommufd_backend_change_process(fd, err);
-    if (err) {
-        IOCTL_ERROR(errp, IOMMUFD_CMD_IOAS_CHANGE_PROCESS, err, "%s", "");
-        if (err == EINVAL) {
-            iommufd_error_append_hint(errp, "Every mapping must be made with "
-                                      "iommufd_backend_map_file_dma() for a hand-over.\n");
-        }
-        return false;
+    if (G_UNLIKELY(err)) {
+        trace_iommufd_backend_change_process(fd, err);
+        return IOCTL_FAILED(errp, IOMMUFD_CMD_IOAS_CHANGE_PROCESS, err,
+                            err == EINVAL ? "Every mapping must be made with "
+                            "iommufd_backend_map_file_dma() for a hand-over.\n" : NULL,
+                            "%s", "");
     }
+    trace_iommufd_backend_change_process(fd, 0);
     return true;
 }
 
-/* Size-0 probe: EINVAL means the command exists; nothing is created. */
-static int probe_command(int fd, unsigned int nr)
+/*
+ * Size-0 probe: EINVAL means the command exists; nothing is created.  The
+ * ioctl is expected to fail, so its errno is read inline (retried on EINTR
+ * like every ioctl), not on _iommufd_ioctl()'s cold path.
+ */
+static inline __attribute__((always_inline)) int probe_command(int fd, unsigned int nr)
 {
     uint32_t size0[2] = { 0, 0 };
-    int err = _iommufd_ioctl(fd, _IO(IOMMUFD_TYPE, nr), size0);
+    int err;
+    do {
+        err = ioctl(fd, _IO(IOMMUFD_TYPE, nr), size0) < 0 ? errno : 0;
+    } while (G_UNLIKELY(err == EINTR));
     trace_iommufd_backend_probe(fd, nr, err);
     return err;
 }
@@ -868,7 +901,6 @@ bool iommufd_backend_change_process_capable(IOMMUFDBackend *be)
 
 bool iommufd_backend_probe(IOMMUFDBackend *be, IOMMUFDFeatures *features, IOMMUFDError **errp)
 {
-    IOMMUFD_ERRP_GUARD();
     int fd = BACKEND_FD(be, "iommufd_backend_probe", errp);
     if (fd < 0) {
         return false;
@@ -915,7 +947,6 @@ bool iommufd_backend_alloc_hwpt(IOMMUFDBackend *be, uint32_t dev_id, uint32_t pt
                                 void *data_ptr, uint32_t fault_id, uint32_t *out_hwpt,
                                 IOMMUFDError **errp)
 {
-    IOMMUFD_ERRP_GUARD();
     int fd = BACKEND_FD(be, "IOMMU_HWPT_ALLOC", errp);
     if (fd < 0) {
         return false;
@@ -939,15 +970,17 @@ bool iommufd_backend_alloc_hwpt(IOMMUFDBackend *be, uint32_t dev_id, uint32_t pt
         .fault_id = fault_id,
     };
     int err = _iommufd_ioctl(fd, IOMMU_HWPT_ALLOC, &cmd);
-    trace_iommufd_backend_alloc_hwpt(fd, cmd.dev_id, cmd.pt_id, cmd.flags, cmd.data_type,
-                                     cmd.data_len, cmd.fault_id, cmd.out_hwpt_id, err);
-    if (err) {
-        IOCTL_ERROR(errp, IOMMUFD_CMD_HWPT_ALLOC, err,
-                    "dev_id %u, pt_id %u, flags 0x%x, data_type %u, data_len %u, fault_id %u",
-                    cmd.dev_id, cmd.pt_id, cmd.flags, cmd.data_type, cmd.data_len,
-                    cmd.fault_id);
-        return false;
+    if (G_UNLIKELY(err)) {
+        trace_iommufd_backend_alloc_hwpt(fd, cmd.dev_id, cmd.pt_id, cmd.flags, cmd.data_type,
+                                         cmd.data_len, cmd.fault_id, cmd.out_hwpt_id, err);
+        return IOCTL_FAILED(errp, IOMMUFD_CMD_HWPT_ALLOC, err, NULL,
+                            "dev_id %u, pt_id %u, flags 0x%x, data_type %u, data_len %u, "
+                            "fault_id %u",
+                            cmd.dev_id, cmd.pt_id, cmd.flags, cmd.data_type, cmd.data_len,
+                            cmd.fault_id);
     }
+    trace_iommufd_backend_alloc_hwpt(fd, cmd.dev_id, cmd.pt_id, cmd.flags, cmd.data_type,
+                                     cmd.data_len, cmd.fault_id, cmd.out_hwpt_id, 0);
     *out_hwpt = cmd.out_hwpt_id;
     return true;
 }
@@ -957,7 +990,6 @@ bool iommufd_backend_get_device_info(IOMMUFDBackend *be, uint32_t devid, uint32_
                                      uint8_t *max_pasid_log2, uint32_t *out_len,
                                      IOMMUFDError **errp)
 {
-    IOMMUFD_ERRP_GUARD();
     int fd = BACKEND_FD(be, "IOMMU_GET_HW_INFO", errp);
     if (fd < 0) {
         return false;
@@ -977,14 +1009,16 @@ bool iommufd_backend_get_device_info(IOMMUFDBackend *be, uint32_t devid, uint32_
         .in_data_type = *type,
     };
     int err = _iommufd_ioctl(fd, IOMMU_GET_HW_INFO, &cmd);
+    if (G_UNLIKELY(err)) {
+        trace_iommufd_backend_get_device_info(fd, cmd.dev_id, cmd.flags, len, cmd.data_len,
+                                              cmd.out_data_type, cmd.out_capabilities,
+                                              cmd.out_max_pasid_log2, err);
+        return IOCTL_FAILED(errp, IOMMUFD_CMD_GET_HW_INFO, err, NULL,
+                            "dev_id %u, flags 0x%x, data_len %u", cmd.dev_id, cmd.flags, len);
+    }
     trace_iommufd_backend_get_device_info(fd, cmd.dev_id, cmd.flags, len, cmd.data_len,
                                           cmd.out_data_type, cmd.out_capabilities,
-                                          cmd.out_max_pasid_log2, err);
-    if (err) {
-        IOCTL_ERROR(errp, IOMMUFD_CMD_GET_HW_INFO, err, "dev_id %u, flags 0x%x, data_len %u",
-                    cmd.dev_id, cmd.flags, len);
-        return false;
-    }
+                                          cmd.out_max_pasid_log2, 0);
     *type = cmd.out_data_type;
     if (caps) {
         *caps = cmd.out_capabilities;
@@ -1001,7 +1035,6 @@ bool iommufd_backend_get_device_info(IOMMUFDBackend *be, uint32_t devid, uint32_
 bool iommufd_backend_set_dirty_tracking(IOMMUFDBackend *be, uint32_t hwpt_id, bool start,
                                         IOMMUFDError **errp)
 {
-    IOMMUFD_ERRP_GUARD();
     int fd = BACKEND_FD(be, "IOMMU_HWPT_SET_DIRTY_TRACKING", errp);
     if (fd < 0) {
         return false;
@@ -1012,12 +1045,12 @@ bool iommufd_backend_set_dirty_tracking(IOMMUFDBackend *be, uint32_t hwpt_id, bo
         .hwpt_id = hwpt_id,
     };
     int err = _iommufd_ioctl(fd, IOMMU_HWPT_SET_DIRTY_TRACKING, &cmd);
-    trace_iommufd_backend_set_dirty_tracking(fd, cmd.hwpt_id, cmd.flags, err);
-    if (err) {
-        IOCTL_ERROR(errp, IOMMUFD_CMD_HWPT_SET_DIRTY_TRACKING, err, "hwpt_id %u, %s",
-                    cmd.hwpt_id, start ? "start" : "stop");
-        return false;
+    if (G_UNLIKELY(err)) {
+        trace_iommufd_backend_set_dirty_tracking(fd, cmd.hwpt_id, cmd.flags, err);
+        return IOCTL_FAILED(errp, IOMMUFD_CMD_HWPT_SET_DIRTY_TRACKING, err, NULL, "hwpt_id %u, %s",
+                            cmd.hwpt_id, start ? "start" : "stop");
     }
+    trace_iommufd_backend_set_dirty_tracking(fd, cmd.hwpt_id, cmd.flags, 0);
     return true;
 }
 
@@ -1034,7 +1067,6 @@ bool iommufd_backend_get_dirty_bitmap(IOMMUFDBackend *be, uint32_t hwpt_id, uint
                                       uint64_t size, uint64_t page_size, uint64_t *data,
                                       uint64_t flags, IOMMUFDError **errp)
 {
-    IOMMUFD_ERRP_GUARD();
     int fd = BACKEND_FD(be, "IOMMU_HWPT_GET_DIRTY_BITMAP", errp);
     if (fd < 0) {
         return false;
@@ -1057,20 +1089,19 @@ bool iommufd_backend_get_dirty_bitmap(IOMMUFDBackend *be, uint32_t hwpt_id, uint
         .data = (uintptr_t)data,
     };
     int err = _iommufd_ioctl(fd, IOMMU_HWPT_GET_DIRTY_BITMAP, &cmd);
-    trace_iommufd_backend_get_dirty_bitmap(fd, cmd.hwpt_id, cmd.iova, cmd.length,
-                                           cmd.page_size, cmd.flags, err);
-    if (err) {
-        IOCTL_ERROR(errp, IOMMUFD_CMD_HWPT_GET_DIRTY_BITMAP, err,
-                    "hwpt_id %u, iova 0x%" PRIx64 ", size 0x%" PRIx64 ", page_size 0x%" PRIx64
-                    ", flags 0x%x",
-                    cmd.hwpt_id, (uint64_t)cmd.iova, (uint64_t)cmd.length,
-                    (uint64_t)cmd.page_size, cmd.flags);
-        if (err == EINVAL) {
-            iommufd_error_append_hint(errp, "iova and size must be aligned to page_size and to "
-                                      "the IOAS alignment, and tracking must be on.\n");
-        }
-        return false;
+    if (G_UNLIKELY(err)) {
+        trace_iommufd_backend_get_dirty_bitmap(fd, cmd.hwpt_id, cmd.iova, cmd.length,
+                                               cmd.page_size, cmd.flags, err);
+        return IOCTL_FAILED(errp, IOMMUFD_CMD_HWPT_GET_DIRTY_BITMAP, err,
+                            err == EINVAL ? "iova and size must be aligned to page_size and "
+                            "to the IOAS alignment, and tracking must be on.\n" : NULL,
+                            "hwpt_id %u, iova 0x%" PRIx64 ", size 0x%" PRIx64 ", page_size 0x%"
+                            PRIx64 ", flags 0x%x",
+                            cmd.hwpt_id, (uint64_t)cmd.iova, (uint64_t)cmd.length,
+                            (uint64_t)cmd.page_size, cmd.flags);
     }
+    trace_iommufd_backend_get_dirty_bitmap(fd, cmd.hwpt_id, cmd.iova, cmd.length,
+                                           cmd.page_size, cmd.flags, 0);
     return true;
 }
 
@@ -1166,7 +1197,6 @@ bool iommufd_backend_invalidate_cache(IOMMUFDBackend *be, uint32_t id, uint32_t 
                                       uint32_t entry_len, uint32_t *entry_num, void *data,
                                       IOMMUFDError **errp)
 {
-    IOMMUFD_ERRP_GUARD();
     int fd = BACKEND_FD(be, "IOMMU_HWPT_INVALIDATE", errp);
     if (fd < 0) {
         return false;
@@ -1192,11 +1222,10 @@ bool iommufd_backend_invalidate_cache(IOMMUFDBackend *be, uint32_t id, uint32_t 
                                            asked, cmd.entry_num, err);
     /* the kernel writes entry_num back even on failure */
     *entry_num = cmd.entry_num;
-    if (err) {
-        IOCTL_ERROR(errp, IOMMUFD_CMD_HWPT_INVALIDATE, err,
-                    "id %u, data_type 0x%x, entry_len %u, entry_num %u, handled %u",
-                    cmd.hwpt_id, cmd.data_type, cmd.entry_len, asked, cmd.entry_num);
-        return false;
+    if (G_UNLIKELY(err)) {
+        return IOCTL_FAILED(errp, IOMMUFD_CMD_HWPT_INVALIDATE, err, NULL,
+                            "id %u, data_type 0x%x, entry_len %u, entry_num %u, handled %u",
+                            cmd.hwpt_id, cmd.data_type, cmd.entry_len, asked, cmd.entry_num);
     }
     if (cmd.entry_num != asked) {
         iommufd_error_setg_code(errp, EIO,
@@ -1212,7 +1241,6 @@ bool iommufd_backend_invalidate_cache(IOMMUFDBackend *be, uint32_t id, uint32_t 
 bool iommufd_backend_alloc_faultq(IOMMUFDBackend *be, uint32_t *fault_id, int *fault_fd,
                                   IOMMUFDError **errp)
 {
-    IOMMUFD_ERRP_GUARD();
     int fd = BACKEND_FD(be, "IOMMU_FAULT_QUEUE_ALLOC", errp);
     if (fd < 0) {
         return false;
@@ -1222,12 +1250,12 @@ bool iommufd_backend_alloc_faultq(IOMMUFDBackend *be, uint32_t *fault_id, int *f
     }
     struct iommu_fault_alloc cmd = { .size = sizeof(cmd) };
     int err = _iommufd_ioctl(fd, IOMMU_FAULT_QUEUE_ALLOC, &cmd);
-    trace_iommufd_backend_alloc_faultq(fd, cmd.out_fault_id, err ? -1 : (int)cmd.out_fault_fd,
-                                       err);
-    if (err) {
-        IOCTL_ERROR(errp, IOMMUFD_CMD_FAULT_QUEUE_ALLOC, err, "flags 0x%x", cmd.flags);
-        return false;
+    if (G_UNLIKELY(err)) {
+        trace_iommufd_backend_alloc_faultq(fd, cmd.out_fault_id, -1, err);
+        return IOCTL_FAILED(errp, IOMMUFD_CMD_FAULT_QUEUE_ALLOC, err, NULL, "flags 0x%x",
+                            cmd.flags);
     }
+    trace_iommufd_backend_alloc_faultq(fd, cmd.out_fault_id, (int)cmd.out_fault_fd, 0);
     *fault_id = cmd.out_fault_id;
     *fault_fd = (int)cmd.out_fault_fd;
     return true;
@@ -1237,7 +1265,6 @@ bool iommufd_backend_alloc_viommu(IOMMUFDBackend *be, uint32_t dev_id, uint32_t 
                                   uint32_t hwpt_id, void *data, uint32_t data_len,
                                   uint32_t *out_viommu_id, IOMMUFDError **errp)
 {
-    IOMMUFD_ERRP_GUARD();
     int fd = BACKEND_FD(be, "IOMMU_VIOMMU_ALLOC", errp);
     if (fd < 0) {
         return false;
@@ -1259,14 +1286,15 @@ bool iommufd_backend_alloc_viommu(IOMMUFDBackend *be, uint32_t dev_id, uint32_t 
         .data_uptr = (uintptr_t)data,
     };
     int err = _iommufd_ioctl(fd, IOMMU_VIOMMU_ALLOC, &cmd);
-    trace_iommufd_backend_alloc_viommu(fd, cmd.dev_id, cmd.type, cmd.hwpt_id, cmd.data_len,
-                                       cmd.out_viommu_id, err);
-    if (err) {
-        IOCTL_ERROR(errp, IOMMUFD_CMD_VIOMMU_ALLOC, err,
-                    "dev_id %u, type 0x%x, hwpt_id %u, data_len %u", cmd.dev_id, cmd.type,
-                    cmd.hwpt_id, cmd.data_len);
-        return false;
+    if (G_UNLIKELY(err)) {
+        trace_iommufd_backend_alloc_viommu(fd, cmd.dev_id, cmd.type, cmd.hwpt_id, cmd.data_len,
+                                           cmd.out_viommu_id, err);
+        return IOCTL_FAILED(errp, IOMMUFD_CMD_VIOMMU_ALLOC, err, NULL,
+                            "dev_id %u, type 0x%x, hwpt_id %u, data_len %u", cmd.dev_id, cmd.type,
+                            cmd.hwpt_id, cmd.data_len);
     }
+    trace_iommufd_backend_alloc_viommu(fd, cmd.dev_id, cmd.type, cmd.hwpt_id, cmd.data_len,
+                                       cmd.out_viommu_id, 0);
     *out_viommu_id = cmd.out_viommu_id;
     return true;
 }
@@ -1274,7 +1302,6 @@ bool iommufd_backend_alloc_viommu(IOMMUFDBackend *be, uint32_t dev_id, uint32_t 
 bool iommufd_backend_alloc_vdev(IOMMUFDBackend *be, uint32_t dev_id, uint32_t viommu_id,
                                 uint64_t virt_id, uint32_t *out_vdev_id, IOMMUFDError **errp)
 {
-    IOMMUFD_ERRP_GUARD();
     int fd = BACKEND_FD(be, "IOMMU_VDEVICE_ALLOC", errp);
     if (fd < 0) {
         return false;
@@ -1290,14 +1317,15 @@ bool iommufd_backend_alloc_vdev(IOMMUFDBackend *be, uint32_t dev_id, uint32_t vi
         .virt_id = virt_id,
     };
     int err = _iommufd_ioctl(fd, IOMMU_VDEVICE_ALLOC, &cmd);
-    trace_iommufd_backend_alloc_vdev(fd, cmd.dev_id, cmd.viommu_id, cmd.virt_id,
-                                     cmd.out_vdevice_id, err);
-    if (err) {
-        IOCTL_ERROR(errp, IOMMUFD_CMD_VDEVICE_ALLOC, err,
-                    "dev_id %u, viommu_id %u, virt_id 0x%" PRIx64, cmd.dev_id, cmd.viommu_id,
-                    (uint64_t)cmd.virt_id);
-        return false;
+    if (G_UNLIKELY(err)) {
+        trace_iommufd_backend_alloc_vdev(fd, cmd.dev_id, cmd.viommu_id, cmd.virt_id,
+                                         cmd.out_vdevice_id, err);
+        return IOCTL_FAILED(errp, IOMMUFD_CMD_VDEVICE_ALLOC, err, NULL,
+                            "dev_id %u, viommu_id %u, virt_id 0x%" PRIx64, cmd.dev_id,
+                            cmd.viommu_id, (uint64_t)cmd.virt_id);
     }
+    trace_iommufd_backend_alloc_vdev(fd, cmd.dev_id, cmd.viommu_id, cmd.virt_id,
+                                     cmd.out_vdevice_id, 0);
     *out_vdev_id = cmd.out_vdevice_id;
     return true;
 }
@@ -1306,7 +1334,6 @@ bool iommufd_backend_alloc_veventq(IOMMUFDBackend *be, uint32_t viommu_id, uint3
                                    uint32_t depth, uint32_t *out_veventq_id,
                                    int *out_veventq_fd, IOMMUFDError **errp)
 {
-    IOMMUFD_ERRP_GUARD();
     int fd = BACKEND_FD(be, "IOMMU_VEVENTQ_ALLOC", errp);
     if (fd < 0) {
         return false;
@@ -1326,17 +1353,18 @@ bool iommufd_backend_alloc_veventq(IOMMUFDBackend *be, uint32_t viommu_id, uint3
         .veventq_depth = depth,
     };
     int err = _iommufd_ioctl(fd, IOMMU_VEVENTQ_ALLOC, &cmd);
+    if (G_UNLIKELY(err)) {
+        trace_iommufd_backend_alloc_veventq(fd, cmd.viommu_id, cmd.type, cmd.veventq_depth,
+                                            cmd.out_veventq_id,
+                                            -1, err);
+        return IOCTL_FAILED(errp, IOMMUFD_CMD_VEVENTQ_ALLOC, err,
+                            err == EEXIST ? "A vIOMMU has one event queue per type.\n" : NULL,
+                            "viommu_id %u, type 0x%x, depth %u", cmd.viommu_id, cmd.type,
+                            cmd.veventq_depth);
+    }
     trace_iommufd_backend_alloc_veventq(fd, cmd.viommu_id, cmd.type, cmd.veventq_depth,
                                         cmd.out_veventq_id,
-                                        err ? -1 : (int)cmd.out_veventq_fd, err);
-    if (err) {
-        IOCTL_ERROR(errp, IOMMUFD_CMD_VEVENTQ_ALLOC, err, "viommu_id %u, type 0x%x, depth %u",
-                    cmd.viommu_id, cmd.type, cmd.veventq_depth);
-        if (err == EEXIST) {
-            iommufd_error_append_hint(errp, "A vIOMMU has one event queue per type.\n");
-        }
-        return false;
-    }
+                                        (int)cmd.out_veventq_fd, 0);
     *out_veventq_id = cmd.out_veventq_id;
     *out_veventq_fd = (int)cmd.out_veventq_fd;
     return true;
@@ -1346,7 +1374,6 @@ bool iommufd_backend_alloc_hw_queue(IOMMUFDBackend *be, uint32_t viommu_id, uint
                                     uint32_t index, uint64_t addr, uint64_t length,
                                     uint32_t *out_id, IOMMUFDError **errp)
 {
-    IOMMUFD_ERRP_GUARD();
     int fd = BACKEND_FD(be, "IOMMU_HW_QUEUE_ALLOC", errp);
     if (fd < 0) {
         return false;
@@ -1368,16 +1395,19 @@ bool iommufd_backend_alloc_hw_queue(IOMMUFDBackend *be, uint32_t viommu_id, uint
         .length = length,
     };
     int err = _iommufd_ioctl(fd, IOMMU_HW_QUEUE_ALLOC, &cmd);
+    if (G_UNLIKELY(err)) {
+        trace_iommufd_backend_alloc_hw_queue(fd, cmd.viommu_id, cmd.type, cmd.index,
+                                             cmd.nesting_parent_iova, cmd.length,
+                                             cmd.out_hw_queue_id, err);
+        return IOCTL_FAILED(errp, IOMMUFD_CMD_HW_QUEUE_ALLOC, err, NULL,
+                            "viommu_id %u, type 0x%x, index %u, addr 0x%" PRIx64 ", length 0x%"
+                            PRIx64,
+                            cmd.viommu_id, cmd.type, cmd.index, (uint64_t)cmd.nesting_parent_iova,
+                            (uint64_t)cmd.length);
+    }
     trace_iommufd_backend_alloc_hw_queue(fd, cmd.viommu_id, cmd.type, cmd.index,
                                          cmd.nesting_parent_iova, cmd.length,
-                                         cmd.out_hw_queue_id, err);
-    if (err) {
-        IOCTL_ERROR(errp, IOMMUFD_CMD_HW_QUEUE_ALLOC, err,
-                    "viommu_id %u, type 0x%x, index %u, addr 0x%" PRIx64 ", length 0x%" PRIx64,
-                    cmd.viommu_id, cmd.type, cmd.index, (uint64_t)cmd.nesting_parent_iova,
-                    (uint64_t)cmd.length);
-        return false;
-    }
+                                         cmd.out_hw_queue_id, 0);
     *out_id = cmd.out_hw_queue_id;
     return true;
 }
