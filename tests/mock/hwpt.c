@@ -929,12 +929,10 @@ int mock_hwpt_get_dirty_bitmap(MockCtx *ctx, void *cmd)
         return -EFAULT;
     }
     if (!hwpt->dirty_tracking) {
-        /* The selftest driver refuses (EINVAL) a read with tracking off, but
-         * 6.12's iova_bitmap walk drops that error: the ioctl succeeds and
-         * sets no bit (seen on a real 6.12.117). */
-        if (is_6_12(ctx)) {
-            return 0;
-        }
+        /* The selftest driver refuses (EINVAL) a read with tracking off.
+         * 6.12.117's iova_bitmap walk dropped that error (success, no bit
+         * set); 6.12.118 passes it on, as upstream does (seen on a real
+         * 6.12.118): the model follows the current stable release. */
         return ioas_has_area_in(hwpt->ioas, c->iova, last) ? -EINVAL : 0;
     }
 
