@@ -255,9 +255,40 @@ static inline void tu_add_data_func(const char *path, gconstpointer data, GTestD
  * context's wakeup eventfd), so that the first test to use it is not blamed.
  * Call after g_test_init().
  */
+static inline void tu_child_reaped(GPid pid, gint status, gpointer data)
+{
+    (void)pid;
+    (void)status;
+    *(gboolean *)data = TRUE;
+}
+
 static inline void tu_fd_check_init(void)
 {
     (void)g_main_context_default();
+    /*
+     * Watch one child exit, so that what GLib sets up once for that is set
+     * up before the first test: where pidfd_open() is unavailable (valgrind
+     * does not know the system call) GLib watches SIGCHLD through its
+     * worker thread, whose context keeps an eventfd open for the rest of
+     * the process; the first g_test_trap_subprocess() would be blamed.
+     */
+    pid_t pid = fork();
+    if (pid == 0) {
+        _exit(0);
+    }
+    if (pid > 0) {
+        GMainContext *ctx = g_main_context_new();
+        gboolean done = FALSE;
+        GSource *src = g_child_watch_source_new(pid);
+        g_source_set_callback(src, (GSourceFunc)(void (*)(void))tu_child_reaped, &done, NULL);
+        g_source_attach(src, ctx);
+        while (!done) {
+            g_main_context_iteration(ctx, TRUE);
+        }
+        g_source_destroy(src);
+        g_source_unref(src);
+        g_main_context_unref(ctx);
+    }
 }
 
 #endif
