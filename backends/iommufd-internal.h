@@ -72,6 +72,23 @@ static inline int _iommufd_backend_fd_fast(IOMMUFDBackend *be)
         _fd;                                                                       \
     })
 
+/*
+ * The address `p` of a local (the command struct), taken again from its
+ * memory operand, relative to the stack pointer, for a cold path after a
+ * call: otherwise gcc 12 keeps the address in a callee-saved register
+ * across the ioctl, a push, a move and a pop on every helper's fast path.
+ */
+#if defined(__x86_64__)
+#define IOMMUFD_ADDR_AGAIN(p)                                                      \
+    ({                                                                             \
+        __typeof__(p) _again;                                                      \
+        __asm__("lea %1, %0" : "=r"(_again) : "m"(*(p)));                          \
+        _again;                                                                    \
+    })
+#else
+#define IOMMUFD_ADDR_AGAIN(p) (p)
+#endif
+
 /* The retry of an ioctl that failed: its errno, after retrying on EINTR. */
 IOMMUFD_COLD_FN int _iommufd_ioctl_failed(int fd, unsigned long cmd, void *arg);
 
@@ -81,7 +98,7 @@ static inline int _iommufd_ioctl(int fd, unsigned long cmd, void *arg)
     if (G_LIKELY(ioctl(fd, cmd, arg) >= 0)) {
         return 0;
     }
-    return _iommufd_ioctl_failed(fd, cmd, arg);
+    return _iommufd_ioctl_failed(fd, cmd, IOMMUFD_ADDR_AGAIN((char *)arg));
 }
 
 #endif

@@ -102,6 +102,30 @@ int iommufd_vfio_device_open_sysfs(const char *sysfs_path, const char *dev_dir,
     return fd;
 }
 
+/*
+ * The failure of bind_device (event, error, hint), out of line so that the
+ * errno need not survive the event's call in a saved register.
+ */
+static bool __attribute__((cold, noinline))
+bind_device_failed(int vfio_fd, const struct vfio_device_bind_iommufd *cmd, int err,
+                   IOMMUFDError **errp)
+{
+    IOMMUFD_ERRP_GUARD();
+    trace_iommufd_vfio_bind(vfio_fd, cmd->iommufd, cmd->flags, cmd->out_devid, err);
+    iommufd_error_setg_internal(errp, __FILE__, __LINE__, "iommufd_backend_bind_device", err,
+                                true, "VFIO_DEVICE_BIND_IOMMUFD(vfio fd %d, iommufd %d, "
+                                "flags 0x%x) failed", vfio_fd, cmd->iommufd, cmd->flags);
+    if (err == EINVAL) {
+        iommufd_error_append_hint(errp, "A device binds once, and only when opened "
+                                  "through its cdev node%s.\n",
+                                  cmd->flags & VFIO_DEVICE_BIND_FLAG_TOKEN ?
+                                  "; a VF token needs Linux 6.17" : "");
+    } else {
+        vfio_hint(errp, "VFIO_DEVICE_BIND_IOMMUFD", err, false);
+    }
+    return false;
+}
+
 bool iommufd_backend_bind_device(IOMMUFDBackend *be, int vfio_fd, const uint8_t *token_uuid,
                                  uint32_t *dev_id, IOMMUFDError **errp)
 {
@@ -123,24 +147,30 @@ bool iommufd_backend_bind_device(IOMMUFDBackend *be, int vfio_fd, const uint8_t 
     };
     int err = _iommufd_ioctl(vfio_fd, VFIO_DEVICE_BIND_IOMMUFD, &cmd);
     if (G_UNLIKELY(err)) {
-        IOMMUFD_ERRP_GUARD();
-        trace_iommufd_vfio_bind(vfio_fd, cmd.iommufd, cmd.flags, cmd.out_devid, err);
-        iommufd_error_setg_errno(errp, err,
-                                 "VFIO_DEVICE_BIND_IOMMUFD(vfio fd %d, iommufd %d, flags 0x%x) "
-                                 "failed", vfio_fd, cmd.iommufd, cmd.flags);
-        if (err == EINVAL) {
-            iommufd_error_append_hint(errp, "A device binds once, and only when opened "
-                                      "through its cdev node%s.\n",
-                                      cmd.flags & VFIO_DEVICE_BIND_FLAG_TOKEN ?
-                                      "; a VF token needs Linux 6.17" : "");
-        } else {
-            vfio_hint(errp, "VFIO_DEVICE_BIND_IOMMUFD", err, false);
-        }
-        return false;
+        return bind_device_failed(vfio_fd, IOMMUFD_ADDR_AGAIN(&cmd), err, errp);
     }
     trace_iommufd_vfio_bind(vfio_fd, cmd.iommufd, cmd.flags, cmd.out_devid, 0);
     *dev_id = cmd.out_devid;
     return true;
+}
+
+/* the failure branch of do_attach(), out of line: see bind_device_failed() */
+static bool __attribute__((cold, noinline))
+attach_failed(int vfio_fd, const struct vfio_device_attach_iommufd_pt *cmd, uint32_t pt_id,
+              bool use_pasid, int err, IOMMUFDError **errp, const char *func, int line)
+{
+    IOMMUFD_ERRP_GUARD();
+    trace_iommufd_vfio_attach(vfio_fd, cmd->flags, cmd->pasid, pt_id, 0, err);
+    iommufd_error_setg_internal(errp, __FILE__, line, func, err, true,
+                                "VFIO_DEVICE_ATTACH_IOMMUFD_PT(vfio fd %d, pt_id %u, flags 0x%x, "
+                                "pasid %u) failed", vfio_fd, pt_id, cmd->flags, cmd->pasid);
+    if (err == EINVAL && !use_pasid) {
+        iommufd_error_append_hint(errp, "Bind the device first, and attach it to an IOAS "
+                                  "or HWPT of the same iommufd.\n");
+    } else {
+        vfio_hint(errp, "VFIO_DEVICE_ATTACH_IOMMUFD_PT", err, use_pasid);
+    }
+    return false;
 }
 
 static inline __attribute__((always_inline)) bool
@@ -159,18 +189,8 @@ do_attach(int vfio_fd, bool use_pasid, uint32_t pasid, uint32_t pt_id, uint32_t 
     };
     int err = _iommufd_ioctl(vfio_fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &cmd);
     if (G_UNLIKELY(err)) {
-        IOMMUFD_ERRP_GUARD();
-        trace_iommufd_vfio_attach(vfio_fd, cmd.flags, cmd.pasid, pt_id, 0, err);
-        iommufd_error_setg_errno(errp, err,
-                                 "VFIO_DEVICE_ATTACH_IOMMUFD_PT(vfio fd %d, pt_id %u, flags 0x%x, "
-                                 "pasid %u) failed", vfio_fd, pt_id, cmd.flags, cmd.pasid);
-        if (err == EINVAL && !use_pasid) {
-            iommufd_error_append_hint(errp, "Bind the device first, and attach it to an IOAS "
-                                      "or HWPT of the same iommufd.\n");
-        } else {
-            vfio_hint(errp, "VFIO_DEVICE_ATTACH_IOMMUFD_PT", err, use_pasid);
-        }
-        return false;
+        return attach_failed(vfio_fd, IOMMUFD_ADDR_AGAIN(&cmd), pt_id, use_pasid, err, errp,
+                             __func__, __LINE__);
     }
     trace_iommufd_vfio_attach(vfio_fd, cmd.flags, cmd.pasid, pt_id, cmd.pt_id, 0);
     if (out_hwpt_id) {
@@ -191,6 +211,20 @@ bool iommufd_vfio_device_attach_pasid(int vfio_fd, uint32_t pasid, uint32_t pt_i
     return do_attach(vfio_fd, true, pasid, pt_id, out_hwpt_id, errp);
 }
 
+/* the failure branch of do_detach(), out of line: see bind_device_failed() */
+static bool __attribute__((cold, noinline))
+detach_failed(int vfio_fd, const struct vfio_device_detach_iommufd_pt *cmd, bool use_pasid,
+              int err, IOMMUFDError **errp, const char *func, int line)
+{
+    IOMMUFD_ERRP_GUARD();
+    trace_iommufd_vfio_detach(vfio_fd, cmd->flags, cmd->pasid, err);
+    iommufd_error_setg_internal(errp, __FILE__, line, func, err, true,
+                                "VFIO_DEVICE_DETACH_IOMMUFD_PT(vfio fd %d, flags 0x%x, pasid %u) "
+                                "failed", vfio_fd, cmd->flags, cmd->pasid);
+    vfio_hint(errp, "VFIO_DEVICE_DETACH_IOMMUFD_PT", err, use_pasid);
+    return false;
+}
+
 static inline __attribute__((always_inline)) bool
 do_detach(int vfio_fd, bool use_pasid, uint32_t pasid, IOMMUFDError **errp)
 {
@@ -205,13 +239,8 @@ do_detach(int vfio_fd, bool use_pasid, uint32_t pasid, IOMMUFDError **errp)
     };
     int err = _iommufd_ioctl(vfio_fd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &cmd);
     if (G_UNLIKELY(err)) {
-        IOMMUFD_ERRP_GUARD();
-        trace_iommufd_vfio_detach(vfio_fd, cmd.flags, cmd.pasid, err);
-        iommufd_error_setg_errno(errp, err,
-                                 "VFIO_DEVICE_DETACH_IOMMUFD_PT(vfio fd %d, flags 0x%x, pasid %u) "
-                                 "failed", vfio_fd, cmd.flags, cmd.pasid);
-        vfio_hint(errp, "VFIO_DEVICE_DETACH_IOMMUFD_PT", err, use_pasid);
-        return false;
+        return detach_failed(vfio_fd, IOMMUFD_ADDR_AGAIN(&cmd), use_pasid, err, errp, __func__,
+                             __LINE__);
     }
     trace_iommufd_vfio_detach(vfio_fd, cmd.flags, cmd.pasid, 0);
     return true;

@@ -147,6 +147,10 @@ void _iommufd_error_add_hint(IOMMUFDError **errp, unsigned int nr, int err)
 
 /* An argument that is wrong before any ioctl: EINVAL, nothing issued. */
 #define BAD_ARG(errp, ...) (iommufd_error_setg_code((errp), EINVAL, __VA_ARGS__), false)
+/* the same from a helper's cold checker, the error naming the helper `func` */
+#define BAD_ARG_IN(func, errp, ...)                                                \
+    (iommufd_error_setg_internal((errp), __FILE__, __LINE__, (func), EINVAL, false, __VA_ARGS__), \
+     false)
 
 /* ---- the ioctl ------------------------------------------------------------- */
 
@@ -443,6 +447,16 @@ ioctl_failed(IOMMUFDError **errp, const char *func, int line, unsigned int nr, i
 #define IOCTL_FAILED(errp, nr, err, hint, ...) \
     ioctl_failed((errp), __func__, __LINE__, (nr), (err), (hint), __VA_ARGS__)
 
+/* the failure branch of iommufd_backend_alloc_ioas(), out of line: see allow_iovas_failed() */
+static bool __attribute__((cold, noinline))
+alloc_ioas_failed(int fd, const struct iommu_ioas_alloc *cmd, int err, IOMMUFDError **errp,
+                  const char *func, int line)
+{
+    trace_iommufd_backend_alloc_ioas(fd, cmd->out_ioas_id, err);
+    return ioctl_failed(errp, func, line, IOMMUFD_CMD_IOAS_ALLOC, err, NULL, "flags 0x%x",
+                        cmd->flags);
+}
+
 bool iommufd_backend_alloc_ioas(IOMMUFDBackend *be, uint32_t *ioas_id, IOMMUFDError **errp)
 {
     int fd = BACKEND_FD(be, "IOMMU_IOAS_ALLOC", errp);
@@ -455,12 +469,20 @@ bool iommufd_backend_alloc_ioas(IOMMUFDBackend *be, uint32_t *ioas_id, IOMMUFDEr
     struct iommu_ioas_alloc cmd = { .size = sizeof(cmd) };
     int err = _iommufd_ioctl(fd, IOMMU_IOAS_ALLOC, &cmd);
     if (G_UNLIKELY(err)) {
-        trace_iommufd_backend_alloc_ioas(fd, cmd.out_ioas_id, err);
-        return IOCTL_FAILED(errp, IOMMUFD_CMD_IOAS_ALLOC, err, NULL, "flags 0x%x", cmd.flags);
+        return alloc_ioas_failed(fd, IOMMUFD_ADDR_AGAIN(&cmd), err, errp, __func__, __LINE__);
     }
     trace_iommufd_backend_alloc_ioas(fd, cmd.out_ioas_id, 0);
     *ioas_id = cmd.out_ioas_id;
     return true;
+}
+
+/* the failure branch of iommufd_backend_free_id(), out of line: see allow_iovas_failed() */
+static bool __attribute__((cold, noinline))
+free_id_failed(int fd, const struct iommu_destroy *cmd, int err, IOMMUFDError **errp,
+               const char *func, int line)
+{
+    trace_iommufd_backend_free_id(fd, cmd->id, err);
+    return ioctl_failed(errp, func, line, IOMMUFD_CMD_DESTROY, err, NULL, "id %u", cmd->id);
 }
 
 bool iommufd_backend_free_id(IOMMUFDBackend *be, uint32_t id, IOMMUFDError **errp)
@@ -472,8 +494,7 @@ bool iommufd_backend_free_id(IOMMUFDBackend *be, uint32_t id, IOMMUFDError **err
     struct iommu_destroy cmd = { .size = sizeof(cmd), .id = id };
     int err = _iommufd_ioctl(fd, IOMMU_DESTROY, &cmd);
     if (G_UNLIKELY(err)) {
-        trace_iommufd_backend_free_id(fd, cmd.id, err);
-        return IOCTL_FAILED(errp, IOMMUFD_CMD_DESTROY, err, NULL, "id %u", cmd.id);
+        return free_id_failed(fd, IOMMUFD_ADDR_AGAIN(&cmd), err, errp, __func__, __LINE__);
     }
     trace_iommufd_backend_free_id(fd, cmd.id, 0);
     return true;
@@ -485,6 +506,18 @@ static uint32_t map_flags(bool readonly)
 }
 
 /* inlined into both callers: a call of its own would cost more than the ioctl's setup */
+/* the failure branch of do_map(), out of line: see allow_iovas_failed() */
+static bool __attribute__((cold, noinline))
+do_map_failed(int fd, const struct iommu_ioas_map *cmd, int err, IOMMUFDError **errp,
+              const char *func, int line)
+{
+    trace_iommufd_backend_map_dma(fd, cmd->ioas_id, cmd->flags, cmd->iova, cmd->length,
+                                  (void *)(uintptr_t)cmd->user_va, err);
+    return ioctl_failed(errp, func, line, IOMMUFD_CMD_IOAS_MAP, err, NULL,
+                        "ioas_id %u, iova 0x%" PRIx64 ", size 0x%" PRIx64 ", flags 0x%x",
+                        cmd->ioas_id, (uint64_t)cmd->iova, (uint64_t)cmd->length, cmd->flags);
+}
+
 static inline __attribute__((always_inline)) bool
 do_map(IOMMUFDBackend *be, uint32_t ioas_id, uint64_t *iova, bool fixed, uint64_t size,
        void *vaddr, bool readonly, IOMMUFDError **errp)
@@ -512,11 +545,7 @@ do_map(IOMMUFDBackend *be, uint32_t ioas_id, uint64_t *iova, bool fixed, uint64_
     };
     int err = _iommufd_ioctl(fd, IOMMU_IOAS_MAP, &cmd);
     if (G_UNLIKELY(err)) {
-        trace_iommufd_backend_map_dma(fd, cmd.ioas_id, cmd.flags, cmd.iova, cmd.length,
-                                      (void *)(uintptr_t)cmd.user_va, err);
-        return IOCTL_FAILED(errp, IOMMUFD_CMD_IOAS_MAP, err, NULL,
-                            "ioas_id %u, iova 0x%" PRIx64 ", size 0x%" PRIx64 ", flags 0x%x",
-                            cmd.ioas_id, (uint64_t)cmd.iova, (uint64_t)cmd.length, cmd.flags);
+        return do_map_failed(fd, IOMMUFD_ADDR_AGAIN(&cmd), err, errp, __func__, __LINE__);
     }
     trace_iommufd_backend_map_dma(fd, cmd.ioas_id, cmd.flags, cmd.iova, cmd.length,
                                   (void *)(uintptr_t)cmd.user_va, 0);
@@ -535,6 +564,20 @@ bool iommufd_backend_map_dma_auto(IOMMUFDBackend *be, uint32_t ioas_id, uint64_t
                                   IOMMUFDError **errp)
 {
     return do_map(be, ioas_id, iova, false, size, vaddr, readonly, errp);
+}
+
+/* the failure branch of iommufd_backend_map_file_dma(), out of line: see allow_iovas_failed() */
+static bool __attribute__((cold, noinline))
+map_file_dma_failed(int fd, const struct iommu_ioas_map_file *cmd, int err, IOMMUFDError **errp,
+                    const char *func, int line)
+{
+    trace_iommufd_backend_map_file_dma(fd, cmd->ioas_id, cmd->flags, cmd->iova, cmd->length,
+                                       cmd->fd, cmd->start, err);
+    return ioctl_failed(errp, func, line, IOMMUFD_CMD_IOAS_MAP_FILE, err, NULL,
+                        "ioas_id %u, iova 0x%" PRIx64 ", size 0x%" PRIx64 ", fd %d, start 0x%"
+                        PRIx64 ", flags 0x%x",
+                        cmd->ioas_id, (uint64_t)cmd->iova, (uint64_t)cmd->length, cmd->fd,
+                        (uint64_t)cmd->start, cmd->flags);
 }
 
 bool iommufd_backend_map_file_dma(IOMMUFDBackend *be, uint32_t ioas_id, uint64_t iova,
@@ -563,17 +606,61 @@ bool iommufd_backend_map_file_dma(IOMMUFDBackend *be, uint32_t ioas_id, uint64_t
     };
     int err = _iommufd_ioctl(fd, IOMMU_IOAS_MAP_FILE, &cmd);
     if (G_UNLIKELY(err)) {
-        trace_iommufd_backend_map_file_dma(fd, cmd.ioas_id, cmd.flags, cmd.iova, cmd.length, cmd.fd,
-                                           cmd.start, err);
-        return IOCTL_FAILED(errp, IOMMUFD_CMD_IOAS_MAP_FILE, err, NULL,
-                            "ioas_id %u, iova 0x%" PRIx64 ", size 0x%" PRIx64 ", fd %d, start 0x%"
-                            PRIx64 ", flags 0x%x",
-                            cmd.ioas_id, (uint64_t)cmd.iova, (uint64_t)cmd.length, cmd.fd,
-                            (uint64_t)cmd.start, cmd.flags);
+        return map_file_dma_failed(fd, IOMMUFD_ADDR_AGAIN(&cmd), err, errp, __func__, __LINE__);
     }
     trace_iommufd_backend_map_file_dma(fd, cmd.ioas_id, cmd.flags, cmd.iova, cmd.length, cmd.fd,
                                        cmd.start, 0);
     return true;
+}
+
+/*
+ * The failure of unmap_dma (its events and error), out of line so that the
+ * errno need not survive the events' calls in a saved register.  `size` is
+ * the length asked (the kernel may have written cmd->length).
+ */
+static bool __attribute__((cold, noinline))
+unmap_dma_failed(int fd, const struct iommu_ioas_unmap *cmd, uint64_t size, int err,
+                 uint64_t *unmapped, IOMMUFDError **errp)
+{
+    static const char func[] = "iommufd_backend_unmap_dma";
+    if (err == ENOENT) {
+        /*
+         * The kernel's ENOENT means "nothing mapped there" (vIOMMUs unmap
+         * redundantly: QEMU's rule makes that a success) but also "no IOAS
+         * of that id".  Only the first is a success: on this path alone, ask
+         * IOVA_RANGES (num_iovas 0, no side effect), which fails with ENOENT
+         * only when the IOAS is not there.
+         */
+        struct iommu_ioas_iova_ranges probe = {
+            .size = sizeof(probe),
+            .ioas_id = cmd->ioas_id,
+        };
+        int perr = _iommufd_ioctl(fd, IOMMU_IOAS_IOVA_RANGES, &probe);
+        trace_iommufd_backend_unmap_dma_check_ioas(fd, probe.ioas_id, perr);
+        if (perr == ENOENT) {
+            trace_iommufd_backend_unmap_dma(fd, cmd->ioas_id, cmd->iova, size, 0, err);
+            return ioctl_failed(errp, func, __LINE__, IOMMUFD_CMD_IOAS_UNMAP, err, NULL,
+                                "ioas_id %u, iova 0x%" PRIx64 ", size 0x%" PRIx64 "; no IOAS "
+                                "has that id", cmd->ioas_id, (uint64_t)cmd->iova, size);
+        }
+        if (perr != 0 && perr != EMSGSIZE) {
+            /* cannot tell whether the IOAS is there: not a success either */
+            trace_iommufd_backend_unmap_dma(fd, cmd->ioas_id, cmd->iova, size, 0, err);
+            return ioctl_failed(errp, func, __LINE__, IOMMUFD_CMD_IOAS_IOVA_RANGES, perr, NULL,
+                                "ioas_id %u, after IOMMU_IOAS_UNMAP answered ENOENT",
+                                cmd->ioas_id);
+        }
+        /* nothing mapped there: not an error */
+        trace_iommufd_backend_unmap_dma_non_exist(fd, cmd->ioas_id, cmd->iova, size);
+        if (unmapped) {
+            *unmapped = 0;
+        }
+        return true;
+    }
+    trace_iommufd_backend_unmap_dma(fd, cmd->ioas_id, cmd->iova, size, 0, err);
+    return ioctl_failed(errp, func, __LINE__, IOMMUFD_CMD_IOAS_UNMAP, err, NULL,
+                        "ioas_id %u, iova 0x%" PRIx64 ", size 0x%" PRIx64, cmd->ioas_id,
+                        (uint64_t)cmd->iova, size);
 }
 
 bool iommufd_backend_unmap_dma(IOMMUFDBackend *be, uint32_t ioas_id, uint64_t iova,
@@ -593,51 +680,28 @@ bool iommufd_backend_unmap_dma(IOMMUFDBackend *be, uint32_t ioas_id, uint64_t io
         .length = size,
     };
     int err = _iommufd_ioctl(fd, IOMMU_IOAS_UNMAP, &cmd);
-    if (G_UNLIKELY(err == ENOENT)) {
-        /*
-         * The kernel's ENOENT means "nothing mapped there" (vIOMMUs unmap
-         * redundantly: QEMU's rule makes that a success) but also "no IOAS
-         * of that id".  Only the first is a success: on this path alone, ask
-         * IOVA_RANGES (num_iovas 0, no side effect), which fails with ENOENT
-         * only when the IOAS is not there.
-         */
-        struct iommu_ioas_iova_ranges probe = {
-            .size = sizeof(probe),
-            .ioas_id = cmd.ioas_id,
-        };
-        int perr = _iommufd_ioctl(fd, IOMMU_IOAS_IOVA_RANGES, &probe);
-        trace_iommufd_backend_unmap_dma_check_ioas(fd, probe.ioas_id, perr);
-        if (perr == ENOENT) {
-            trace_iommufd_backend_unmap_dma(fd, cmd.ioas_id, cmd.iova, size, 0, err);
-            return IOCTL_FAILED(errp, IOMMUFD_CMD_IOAS_UNMAP, err, NULL,
-                                "ioas_id %u, iova 0x%" PRIx64 ", size 0x%" PRIx64 "; no IOAS "
-                                "has that id", cmd.ioas_id, (uint64_t)cmd.iova, size);
-        }
-        if (perr != 0 && perr != EMSGSIZE) {
-            /* cannot tell whether the IOAS is there: not a success either */
-            trace_iommufd_backend_unmap_dma(fd, cmd.ioas_id, cmd.iova, size, 0, err);
-            return IOCTL_FAILED(errp, IOMMUFD_CMD_IOAS_IOVA_RANGES, perr, NULL,
-                                "ioas_id %u, after IOMMU_IOAS_UNMAP answered ENOENT",
-                                cmd.ioas_id);
-        }
-        /* nothing mapped there: not an error */
-        trace_iommufd_backend_unmap_dma_non_exist(fd, cmd.ioas_id, cmd.iova, size);
-        if (unmapped) {
-            *unmapped = 0;
-        }
-        return true;
-    }
     if (G_UNLIKELY(err)) {
-        trace_iommufd_backend_unmap_dma(fd, cmd.ioas_id, cmd.iova, size, 0, err);
-        return IOCTL_FAILED(errp, IOMMUFD_CMD_IOAS_UNMAP, err, NULL,
-                            "ioas_id %u, iova 0x%" PRIx64 ", size 0x%" PRIx64, cmd.ioas_id,
-                            (uint64_t)cmd.iova, size);
+        return unmap_dma_failed(fd, IOMMUFD_ADDR_AGAIN(&cmd), size, err, unmapped, errp);
     }
     trace_iommufd_backend_unmap_dma(fd, cmd.ioas_id, cmd.iova, size, cmd.length, 0);
     if (unmapped) {
         *unmapped = cmd.length;
     }
     return true;
+}
+
+/* the failure branch of iommufd_backend_copy_dma(), out of line: see allow_iovas_failed() */
+static bool __attribute__((cold, noinline))
+copy_dma_failed(int fd, const struct iommu_ioas_copy *cmd, int err, IOMMUFDError **errp,
+                const char *func, int line)
+{
+    trace_iommufd_backend_copy_dma(fd, cmd->src_ioas_id, cmd->src_iova, cmd->dst_ioas_id,
+                                   cmd->dst_iova, cmd->length, cmd->flags, err);
+    return ioctl_failed(errp, func, line, IOMMUFD_CMD_IOAS_COPY, err, NULL,
+                        "src_ioas_id %u, src_iova 0x%" PRIx64 ", dst_ioas_id %u, dst_iova 0x%"
+                        PRIx64 ", size 0x%" PRIx64 ", flags 0x%x",
+                        cmd->src_ioas_id, (uint64_t)cmd->src_iova, cmd->dst_ioas_id,
+                        (uint64_t)cmd->dst_iova, (uint64_t)cmd->length, cmd->flags);
 }
 
 bool iommufd_backend_copy_dma(IOMMUFDBackend *be, uint32_t src_ioas_id, uint64_t src_iova,
@@ -663,13 +727,7 @@ bool iommufd_backend_copy_dma(IOMMUFDBackend *be, uint32_t src_ioas_id, uint64_t
     };
     int err = _iommufd_ioctl(fd, IOMMU_IOAS_COPY, &cmd);
     if (G_UNLIKELY(err)) {
-        trace_iommufd_backend_copy_dma(fd, cmd.src_ioas_id, cmd.src_iova, cmd.dst_ioas_id,
-                                       cmd.dst_iova, cmd.length, cmd.flags, err);
-        return IOCTL_FAILED(errp, IOMMUFD_CMD_IOAS_COPY, err, NULL,
-                            "src_ioas_id %u, src_iova 0x%" PRIx64 ", dst_ioas_id %u, dst_iova 0x%"
-                            PRIx64 ", size 0x%" PRIx64 ", flags 0x%x",
-                            cmd.src_ioas_id, (uint64_t)cmd.src_iova, cmd.dst_ioas_id,
-                            (uint64_t)cmd.dst_iova, (uint64_t)cmd.length, cmd.flags);
+        return copy_dma_failed(fd, IOMMUFD_ADDR_AGAIN(&cmd), err, errp, __func__, __LINE__);
     }
     trace_iommufd_backend_copy_dma(fd, cmd.src_ioas_id, cmd.src_iova, cmd.dst_ioas_id,
                                    cmd.dst_iova, cmd.length, cmd.flags, 0);
@@ -730,6 +788,18 @@ bool iommufd_backend_get_iova_ranges(IOMMUFDBackend *be, uint32_t ioas_id,
     return true;
 }
 
+/* the failure of allow_iovas: its event and error, out of line so that
+ * the errno need not survive the event's call in a saved register */
+static bool __attribute__((cold, noinline))
+allow_iovas_failed(int fd, const struct iommu_ioas_allow_iovas *cmd, int err,
+                   IOMMUFDError **errp)
+{
+    trace_iommufd_backend_allow_iovas(fd, cmd->ioas_id, cmd->num_iovas, err);
+    return ioctl_failed(errp, "iommufd_backend_allow_iovas", __LINE__,
+                        IOMMUFD_CMD_IOAS_ALLOW_IOVAS, err, NULL, "ioas_id %u, num_iovas %u",
+                        cmd->ioas_id, cmd->num_iovas);
+}
+
 bool iommufd_backend_allow_iovas(IOMMUFDBackend *be, uint32_t ioas_id,
                                  const IOMMUFDIovaRange *ranges, uint32_t n_ranges,
                                  IOMMUFDError **errp)
@@ -751,12 +821,27 @@ bool iommufd_backend_allow_iovas(IOMMUFDBackend *be, uint32_t ioas_id,
     };
     int err = _iommufd_ioctl(fd, IOMMU_IOAS_ALLOW_IOVAS, &cmd);
     if (G_UNLIKELY(err)) {
-        trace_iommufd_backend_allow_iovas(fd, cmd.ioas_id, cmd.num_iovas, err);
-        return IOCTL_FAILED(errp, IOMMUFD_CMD_IOAS_ALLOW_IOVAS, err, NULL,
-                            "ioas_id %u, num_iovas %u", cmd.ioas_id, cmd.num_iovas);
+        return allow_iovas_failed(fd, IOMMUFD_ADDR_AGAIN(&cmd), err, errp);
     }
     trace_iommufd_backend_allow_iovas(fd, cmd.ioas_id, cmd.num_iovas, 0);
     return true;
+}
+
+/* the failure branch of do_option(), out of line: see allow_iovas_failed() */
+static bool __attribute__((cold, noinline))
+option_failed(int fd, const struct iommu_option *cmd, uint16_t op, int err, IOMMUFDError **errp,
+              const char *func, int line)
+{
+    trace_iommufd_backend_option(fd, cmd->option_id, cmd->op, cmd->object_id, cmd->val64, err);
+    const char *hint = NULL;
+    if (err == EPERM && cmd->option_id == IOMMU_OPTION_RLIMIT_MODE) {
+        hint = "Setting the accounting mode needs CAP_SYS_RESOURCE.\n";
+    } else if (err == EBUSY && cmd->option_id == IOMMU_OPTION_RLIMIT_MODE) {
+        hint = "Set the accounting mode before mapping anything.\n";
+    }
+    return ioctl_failed(errp, func, line, IOMMUFD_CMD_OPTION, err, hint,
+                        "option_id %u, op %s, object_id %u", cmd->option_id,
+                        op == IOMMU_OPTION_OP_SET ? "set" : "get", cmd->object_id);
 }
 
 static inline __attribute__((always_inline)) bool
@@ -779,16 +864,7 @@ do_option(IOMMUFDBackend *be, uint16_t op, uint32_t option_id, uint32_t object_i
     };
     int err = _iommufd_ioctl(fd, IOMMU_OPTION, &cmd);
     if (G_UNLIKELY(err)) {
-        trace_iommufd_backend_option(fd, cmd.option_id, cmd.op, cmd.object_id, cmd.val64, err);
-        const char *hint = NULL;
-        if (err == EPERM && cmd.option_id == IOMMU_OPTION_RLIMIT_MODE) {
-            hint = "Setting the accounting mode needs CAP_SYS_RESOURCE.\n";
-        } else if (err == EBUSY && cmd.option_id == IOMMU_OPTION_RLIMIT_MODE) {
-            hint = "Set the accounting mode before mapping anything.\n";
-        }
-        return IOCTL_FAILED(errp, IOMMUFD_CMD_OPTION, err, hint,
-                            "option_id %u, op %s, object_id %u", cmd.option_id,
-                            op == IOMMU_OPTION_OP_SET ? "set" : "get", cmd.object_id);
+        return option_failed(fd, IOMMUFD_ADDR_AGAIN(&cmd), op, err, errp, __func__, __LINE__);
     }
     trace_iommufd_backend_option(fd, cmd.option_id, cmd.op, cmd.object_id, cmd.val64, 0);
     *val = cmd.val64;
@@ -807,11 +883,24 @@ bool iommufd_backend_set_option(IOMMUFDBackend *be, uint32_t option_id, uint32_t
     return do_option(be, IOMMU_OPTION_OP_SET, option_id, object_id, &val, errp);
 }
 
+/* the failure branch of do_vfio_ioas(), out of line: see allow_iovas_failed() */
+static bool __attribute__((cold, noinline))
+vfio_ioas_failed(int fd, const struct iommu_vfio_ioas *cmd, uint16_t op, int err,
+                 IOMMUFDError **errp, const char *func, int line)
+{
+    static const char *const names[] = { "get", "set", "clear" };
+    trace_iommufd_backend_vfio_ioas(fd, cmd->op, cmd->ioas_id, err);
+    return ioctl_failed(errp, func, line, IOMMUFD_CMD_VFIO_IOAS, err,
+                        err == ENODEV && op == IOMMU_VFIO_IOAS_GET ?
+                        "No IOAS serves the VFIO compatibility ioctls yet: set one with "
+                        "iommufd_backend_set_vfio_ioas().\n" : NULL,
+                        "op %s, ioas_id %u", names[op], cmd->ioas_id);
+}
+
 static inline __attribute__((always_inline)) bool
 do_vfio_ioas(IOMMUFDBackend *be, uint16_t op, uint32_t ioas_id, uint32_t *out_ioas_id,
              IOMMUFDError **errp)
 {
-    static const char *const names[] = { "get", "set", "clear" };
     int fd = BACKEND_FD(be, "IOMMU_VFIO_IOAS", errp);
     if (fd < 0) {
         return false;
@@ -832,12 +921,7 @@ do_vfio_ioas(IOMMUFDBackend *be, uint16_t op, uint32_t ioas_id, uint32_t *out_io
         }
         return true;
     }
-    trace_iommufd_backend_vfio_ioas(fd, cmd.op, cmd.ioas_id, err);
-    return IOCTL_FAILED(errp, IOMMUFD_CMD_VFIO_IOAS, err,
-                        err == ENODEV && op == IOMMU_VFIO_IOAS_GET ?
-                        "No IOAS serves the VFIO compatibility ioctls yet: set one with "
-                        "iommufd_backend_set_vfio_ioas().\n" : NULL,
-                        "op %s, ioas_id %u", names[op], cmd.ioas_id);
+    return vfio_ioas_failed(fd, IOMMUFD_ADDR_AGAIN(&cmd), op, err, errp, __func__, __LINE__);
 }
 
 bool iommufd_backend_get_vfio_ioas(IOMMUFDBackend *be, uint32_t *ioas_id, IOMMUFDError **errp)
@@ -858,6 +942,17 @@ bool iommufd_backend_clear_vfio_ioas(IOMMUFDBackend *be, IOMMUFDError **errp)
     return do_vfio_ioas(be, IOMMU_VFIO_IOAS_CLEAR, 0, NULL, errp);
 }
 
+/* the failure branch of iommufd_backend_change_process(), out of line: see allow_iovas_failed() */
+static bool __attribute__((cold, noinline))
+change_process_failed(int fd, int err, IOMMUFDError **errp, const char *func, int line)
+{
+    trace_iommufd_backend_change_process(fd, err);
+    return ioctl_failed(errp, func, line, IOMMUFD_CMD_IOAS_CHANGE_PROCESS, err,
+                        err == EINVAL ? "Every mapping must be made with "
+                        "iommufd_backend_map_file_dma() for a hand-over.\n" : NULL,
+                        "%s", "");
+}
+
 bool iommufd_backend_change_process(IOMMUFDBackend *be, IOMMUFDError **errp)
 {
     int fd = BACKEND_FD(be, "IOMMU_IOAS_CHANGE_PROCESS", errp);
@@ -867,11 +962,7 @@ bool iommufd_backend_change_process(IOMMUFDBackend *be, IOMMUFDError **errp)
     struct iommu_ioas_change_process cmd = { .size = sizeof(cmd) };
     int err = _iommufd_ioctl(fd, IOMMU_IOAS_CHANGE_PROCESS, &cmd);
     if (G_UNLIKELY(err)) {
-        trace_iommufd_backend_change_process(fd, err);
-        return IOCTL_FAILED(errp, IOMMUFD_CMD_IOAS_CHANGE_PROCESS, err,
-                            err == EINVAL ? "Every mapping must be made with "
-                            "iommufd_backend_map_file_dma() for a hand-over.\n" : NULL,
-                            "%s", "");
+        return change_process_failed(fd, err, errp, __func__, __LINE__);
     }
     trace_iommufd_backend_change_process(fd, 0);
     return true;
@@ -942,6 +1033,20 @@ bool iommufd_features_has(const IOMMUFDFeatures *features, unsigned int nr)
 
 /* ---- HWPT ------------------------------------------------------------------ */
 
+/* the failure branch of iommufd_backend_alloc_hwpt(), out of line: see allow_iovas_failed() */
+static bool __attribute__((cold, noinline))
+alloc_hwpt_failed(int fd, const struct iommu_hwpt_alloc *cmd, int err, IOMMUFDError **errp,
+                  const char *func, int line)
+{
+    trace_iommufd_backend_alloc_hwpt(fd, cmd->dev_id, cmd->pt_id, cmd->flags, cmd->data_type,
+                                     cmd->data_len, cmd->fault_id, cmd->out_hwpt_id, err);
+    return ioctl_failed(errp, func, line, IOMMUFD_CMD_HWPT_ALLOC, err, NULL,
+                        "dev_id %u, pt_id %u, flags 0x%x, data_type %u, data_len %u, "
+                        "fault_id %u",
+                        cmd->dev_id, cmd->pt_id, cmd->flags, cmd->data_type, cmd->data_len,
+                        cmd->fault_id);
+}
+
 bool iommufd_backend_alloc_hwpt(IOMMUFDBackend *be, uint32_t dev_id, uint32_t pt_id,
                                 uint32_t flags, uint32_t data_type, uint32_t data_len,
                                 void *data_ptr, uint32_t fault_id, uint32_t *out_hwpt,
@@ -971,18 +1076,25 @@ bool iommufd_backend_alloc_hwpt(IOMMUFDBackend *be, uint32_t dev_id, uint32_t pt
     };
     int err = _iommufd_ioctl(fd, IOMMU_HWPT_ALLOC, &cmd);
     if (G_UNLIKELY(err)) {
-        trace_iommufd_backend_alloc_hwpt(fd, cmd.dev_id, cmd.pt_id, cmd.flags, cmd.data_type,
-                                         cmd.data_len, cmd.fault_id, cmd.out_hwpt_id, err);
-        return IOCTL_FAILED(errp, IOMMUFD_CMD_HWPT_ALLOC, err, NULL,
-                            "dev_id %u, pt_id %u, flags 0x%x, data_type %u, data_len %u, "
-                            "fault_id %u",
-                            cmd.dev_id, cmd.pt_id, cmd.flags, cmd.data_type, cmd.data_len,
-                            cmd.fault_id);
+        return alloc_hwpt_failed(fd, IOMMUFD_ADDR_AGAIN(&cmd), err, errp, __func__, __LINE__);
     }
     trace_iommufd_backend_alloc_hwpt(fd, cmd.dev_id, cmd.pt_id, cmd.flags, cmd.data_type,
                                      cmd.data_len, cmd.fault_id, cmd.out_hwpt_id, 0);
     *out_hwpt = cmd.out_hwpt_id;
     return true;
+}
+
+/* the failure of get_device_info (event, error), out of line: see allow_iovas_failed() */
+static bool __attribute__((cold, noinline))
+get_device_info_failed(int fd, const struct iommu_hw_info *cmd, uint32_t len, int err,
+                       IOMMUFDError **errp)
+{
+    trace_iommufd_backend_get_device_info(fd, cmd->dev_id, cmd->flags, len, cmd->data_len,
+                                          cmd->out_data_type, cmd->out_capabilities,
+                                          cmd->out_max_pasid_log2, err);
+    return ioctl_failed(errp, "iommufd_backend_get_device_info", __LINE__,
+                        IOMMUFD_CMD_GET_HW_INFO, err, NULL, "dev_id %u, flags 0x%x, data_len %u",
+                        cmd->dev_id, cmd->flags, len);
 }
 
 bool iommufd_backend_get_device_info(IOMMUFDBackend *be, uint32_t devid, uint32_t *type,
@@ -1010,11 +1122,7 @@ bool iommufd_backend_get_device_info(IOMMUFDBackend *be, uint32_t devid, uint32_
     };
     int err = _iommufd_ioctl(fd, IOMMU_GET_HW_INFO, &cmd);
     if (G_UNLIKELY(err)) {
-        trace_iommufd_backend_get_device_info(fd, cmd.dev_id, cmd.flags, len, cmd.data_len,
-                                              cmd.out_data_type, cmd.out_capabilities,
-                                              cmd.out_max_pasid_log2, err);
-        return IOCTL_FAILED(errp, IOMMUFD_CMD_GET_HW_INFO, err, NULL,
-                            "dev_id %u, flags 0x%x, data_len %u", cmd.dev_id, cmd.flags, len);
+        return get_device_info_failed(fd, IOMMUFD_ADDR_AGAIN(&cmd), len, err, errp);
     }
     trace_iommufd_backend_get_device_info(fd, cmd.dev_id, cmd.flags, len, cmd.data_len,
                                           cmd.out_data_type, cmd.out_capabilities,
@@ -1032,6 +1140,16 @@ bool iommufd_backend_get_device_info(IOMMUFDBackend *be, uint32_t devid, uint32_
     return true;
 }
 
+/* the failure branch of set_dirty_tracking(), out of line: see allow_iovas_failed() */
+static bool __attribute__((cold, noinline))
+set_dirty_tracking_failed(int fd, const struct iommu_hwpt_set_dirty_tracking *cmd, bool start,
+                          int err, IOMMUFDError **errp, const char *func, int line)
+{
+    trace_iommufd_backend_set_dirty_tracking(fd, cmd->hwpt_id, cmd->flags, err);
+    return ioctl_failed(errp, func, line, IOMMUFD_CMD_HWPT_SET_DIRTY_TRACKING, err, NULL,
+                        "hwpt_id %u, %s", cmd->hwpt_id, start ? "start" : "stop");
+}
+
 bool iommufd_backend_set_dirty_tracking(IOMMUFDBackend *be, uint32_t hwpt_id, bool start,
                                         IOMMUFDError **errp)
 {
@@ -1046,9 +1164,8 @@ bool iommufd_backend_set_dirty_tracking(IOMMUFDBackend *be, uint32_t hwpt_id, bo
     };
     int err = _iommufd_ioctl(fd, IOMMU_HWPT_SET_DIRTY_TRACKING, &cmd);
     if (G_UNLIKELY(err)) {
-        trace_iommufd_backend_set_dirty_tracking(fd, cmd.hwpt_id, cmd.flags, err);
-        return IOCTL_FAILED(errp, IOMMUFD_CMD_HWPT_SET_DIRTY_TRACKING, err, NULL, "hwpt_id %u, %s",
-                            cmd.hwpt_id, start ? "start" : "stop");
+        return set_dirty_tracking_failed(fd, IOMMUFD_ADDR_AGAIN(&cmd), start, err, errp, __func__,
+                                         __LINE__);
     }
     trace_iommufd_backend_set_dirty_tracking(fd, cmd.hwpt_id, cmd.flags, 0);
     return true;
@@ -1061,6 +1178,23 @@ uint64_t iommufd_dirty_bitmap_size(uint64_t size, uint64_t page_size)
     }
     uint64_t pages = size / page_size + (size % page_size ? 1 : 0);
     return (pages / 64 + (pages % 64 ? 1 : 0)) * sizeof(uint64_t);
+}
+
+/* the failure of get_dirty_bitmap (event, error), out of line: see allow_iovas_failed() */
+static bool __attribute__((cold, noinline))
+get_dirty_bitmap_failed(int fd, const struct iommu_hwpt_get_dirty_bitmap *cmd, int err,
+                        IOMMUFDError **errp)
+{
+    trace_iommufd_backend_get_dirty_bitmap(fd, cmd->hwpt_id, cmd->iova, cmd->length,
+                                           cmd->page_size, cmd->flags, err);
+    return ioctl_failed(errp, "iommufd_backend_get_dirty_bitmap", __LINE__,
+                        IOMMUFD_CMD_HWPT_GET_DIRTY_BITMAP, err,
+                        err == EINVAL ? "iova and size must be aligned to page_size and "
+                        "to the IOAS alignment, and tracking must be on.\n" : NULL,
+                        "hwpt_id %u, iova 0x%" PRIx64 ", size 0x%" PRIx64 ", page_size 0x%"
+                        PRIx64 ", flags 0x%x",
+                        cmd->hwpt_id, (uint64_t)cmd->iova, (uint64_t)cmd->length,
+                        (uint64_t)cmd->page_size, cmd->flags);
 }
 
 bool iommufd_backend_get_dirty_bitmap(IOMMUFDBackend *be, uint32_t hwpt_id, uint64_t iova,
@@ -1090,15 +1224,7 @@ bool iommufd_backend_get_dirty_bitmap(IOMMUFDBackend *be, uint32_t hwpt_id, uint
     };
     int err = _iommufd_ioctl(fd, IOMMU_HWPT_GET_DIRTY_BITMAP, &cmd);
     if (G_UNLIKELY(err)) {
-        trace_iommufd_backend_get_dirty_bitmap(fd, cmd.hwpt_id, cmd.iova, cmd.length,
-                                               cmd.page_size, cmd.flags, err);
-        return IOCTL_FAILED(errp, IOMMUFD_CMD_HWPT_GET_DIRTY_BITMAP, err,
-                            err == EINVAL ? "iova and size must be aligned to page_size and "
-                            "to the IOAS alignment, and tracking must be on.\n" : NULL,
-                            "hwpt_id %u, iova 0x%" PRIx64 ", size 0x%" PRIx64 ", page_size 0x%"
-                            PRIx64 ", flags 0x%x",
-                            cmd.hwpt_id, (uint64_t)cmd.iova, (uint64_t)cmd.length,
-                            (uint64_t)cmd.page_size, cmd.flags);
+        return get_dirty_bitmap_failed(fd, IOMMUFD_ADDR_AGAIN(&cmd), err, errp);
     }
     trace_iommufd_backend_get_dirty_bitmap(fd, cmd.hwpt_id, cmd.iova, cmd.length,
                                            cmd.page_size, cmd.flags, 0);
@@ -1193,6 +1319,48 @@ bool iommufd_backend_walk_dirty_bitmap(IOMMUFDBackend *be, uint32_t hwpt_id, uin
     return true;
 }
 
+/* the argument errors of invalidate_cache, out of line (one test on the fast path) */
+static bool __attribute__((cold, noinline))
+invalidate_cache_bad_arg(uint32_t id, const uint32_t *entry_num, IOMMUFDError **errp)
+{
+    static const char func[] = "iommufd_backend_invalidate_cache";
+    if (!entry_num) {
+        return BAD_ARG_IN(func, errp, "IOMMU_HWPT_INVALIDATE(id %u): entry_num must not be NULL",
+                          id);
+    }
+    return BAD_ARG_IN(func, errp, "IOMMU_HWPT_INVALIDATE(id %u): %u entries without data", id,
+                      *entry_num);
+}
+
+/*
+ * The failure of invalidate_cache, out of line: its event, the count the
+ * kernel writes back even on failure, the error.
+ */
+static bool __attribute__((cold, noinline))
+invalidate_cache_failed(int fd, const struct iommu_hwpt_invalidate *cmd, uint32_t asked, int err,
+                        uint32_t *entry_num, IOMMUFDError **errp)
+{
+    trace_iommufd_backend_invalidate_cache(fd, cmd->hwpt_id, cmd->data_type, cmd->entry_len,
+                                           asked, cmd->entry_num, err);
+    *entry_num = cmd->entry_num;
+    return ioctl_failed(errp, "iommufd_backend_invalidate_cache", __LINE__,
+                        IOMMUFD_CMD_HWPT_INVALIDATE, err, NULL,
+                        "id %u, data_type 0x%x, entry_len %u, entry_num %u, handled %u",
+                        cmd->hwpt_id, cmd->data_type, cmd->entry_len, asked, cmd->entry_num);
+}
+
+/* the kernel handled fewer entries than asked, without an error */
+static bool __attribute__((cold, noinline))
+invalidate_cache_short(const struct iommu_hwpt_invalidate *cmd, uint32_t asked,
+                       IOMMUFDError **errp)
+{
+    iommufd_error_setg_internal(errp, __FILE__, __LINE__, "iommufd_backend_invalidate_cache",
+                                EIO, false,
+                                "IOMMU_HWPT_INVALIDATE(id %u, data_type 0x%x): handled %u of "
+                                "%u entries", cmd->hwpt_id, cmd->data_type, cmd->entry_num, asked);
+    return false;
+}
+
 bool iommufd_backend_invalidate_cache(IOMMUFDBackend *be, uint32_t id, uint32_t data_type,
                                       uint32_t entry_len, uint32_t *entry_num, void *data,
                                       IOMMUFDError **errp)
@@ -1201,12 +1369,8 @@ bool iommufd_backend_invalidate_cache(IOMMUFDBackend *be, uint32_t id, uint32_t 
     if (fd < 0) {
         return false;
     }
-    if (!entry_num) {
-        return BAD_ARG(errp, "IOMMU_HWPT_INVALIDATE(id %u): entry_num must not be NULL", id);
-    }
-    if (*entry_num && !data) {
-        return BAD_ARG(errp, "IOMMU_HWPT_INVALIDATE(id %u): %u entries without data", id,
-                       *entry_num);
+    if (G_UNLIKELY(!entry_num || (!data && *entry_num))) {
+        return invalidate_cache_bad_arg(id, entry_num, errp);
     }
     uint32_t asked = *entry_num;
     struct iommu_hwpt_invalidate cmd = {
@@ -1218,25 +1382,30 @@ bool iommufd_backend_invalidate_cache(IOMMUFDBackend *be, uint32_t id, uint32_t 
         .entry_num = asked,
     };
     int err = _iommufd_ioctl(fd, IOMMU_HWPT_INVALIDATE, &cmd);
-    trace_iommufd_backend_invalidate_cache(fd, cmd.hwpt_id, cmd.data_type, cmd.entry_len,
-                                           asked, cmd.entry_num, err);
-    /* the kernel writes entry_num back even on failure */
-    *entry_num = cmd.entry_num;
     if (G_UNLIKELY(err)) {
-        return IOCTL_FAILED(errp, IOMMUFD_CMD_HWPT_INVALIDATE, err, NULL,
-                            "id %u, data_type 0x%x, entry_len %u, entry_num %u, handled %u",
-                            cmd.hwpt_id, cmd.data_type, cmd.entry_len, asked, cmd.entry_num);
+        return invalidate_cache_failed(fd, IOMMUFD_ADDR_AGAIN(&cmd), asked, err, entry_num,
+                                       errp);
     }
-    if (cmd.entry_num != asked) {
-        iommufd_error_setg_code(errp, EIO,
-                                "IOMMU_HWPT_INVALIDATE(id %u, data_type 0x%x): handled %u of "
-                                "%u entries", cmd.hwpt_id, cmd.data_type, cmd.entry_num, asked);
-        return false;
+    trace_iommufd_backend_invalidate_cache(fd, cmd.hwpt_id, cmd.data_type, cmd.entry_len,
+                                           asked, cmd.entry_num, 0);
+    *entry_num = cmd.entry_num;
+    if (G_UNLIKELY(cmd.entry_num != asked)) {
+        return invalidate_cache_short(IOMMUFD_ADDR_AGAIN(&cmd), asked, errp);
     }
     return true;
 }
 
 /* ---- virtualisation -------------------------------------------------------- */
+
+/* the failure branch of iommufd_backend_alloc_faultq(), out of line: see allow_iovas_failed() */
+static bool __attribute__((cold, noinline))
+alloc_faultq_failed(int fd, const struct iommu_fault_alloc *cmd, int err, IOMMUFDError **errp,
+                    const char *func, int line)
+{
+    trace_iommufd_backend_alloc_faultq(fd, cmd->out_fault_id, -1, err);
+    return ioctl_failed(errp, func, line, IOMMUFD_CMD_FAULT_QUEUE_ALLOC, err, NULL, "flags 0x%x",
+                        cmd->flags);
+}
 
 bool iommufd_backend_alloc_faultq(IOMMUFDBackend *be, uint32_t *fault_id, int *fault_fd,
                                   IOMMUFDError **errp)
@@ -1251,14 +1420,24 @@ bool iommufd_backend_alloc_faultq(IOMMUFDBackend *be, uint32_t *fault_id, int *f
     struct iommu_fault_alloc cmd = { .size = sizeof(cmd) };
     int err = _iommufd_ioctl(fd, IOMMU_FAULT_QUEUE_ALLOC, &cmd);
     if (G_UNLIKELY(err)) {
-        trace_iommufd_backend_alloc_faultq(fd, cmd.out_fault_id, -1, err);
-        return IOCTL_FAILED(errp, IOMMUFD_CMD_FAULT_QUEUE_ALLOC, err, NULL, "flags 0x%x",
-                            cmd.flags);
+        return alloc_faultq_failed(fd, IOMMUFD_ADDR_AGAIN(&cmd), err, errp, __func__, __LINE__);
     }
     trace_iommufd_backend_alloc_faultq(fd, cmd.out_fault_id, (int)cmd.out_fault_fd, 0);
     *fault_id = cmd.out_fault_id;
     *fault_fd = (int)cmd.out_fault_fd;
     return true;
+}
+
+/* the failure of alloc_viommu (event, error), out of line: see allow_iovas_failed() */
+static bool __attribute__((cold, noinline))
+alloc_viommu_failed(int fd, const struct iommu_viommu_alloc *cmd, int err, IOMMUFDError **errp)
+{
+    trace_iommufd_backend_alloc_viommu(fd, cmd->dev_id, cmd->type, cmd->hwpt_id, cmd->data_len,
+                                       cmd->out_viommu_id, err);
+    return ioctl_failed(errp, "iommufd_backend_alloc_viommu", __LINE__,
+                        IOMMUFD_CMD_VIOMMU_ALLOC, err, NULL,
+                        "dev_id %u, type 0x%x, hwpt_id %u, data_len %u", cmd->dev_id, cmd->type,
+                        cmd->hwpt_id, cmd->data_len);
 }
 
 bool iommufd_backend_alloc_viommu(IOMMUFDBackend *be, uint32_t dev_id, uint32_t type,
@@ -1287,16 +1466,24 @@ bool iommufd_backend_alloc_viommu(IOMMUFDBackend *be, uint32_t dev_id, uint32_t 
     };
     int err = _iommufd_ioctl(fd, IOMMU_VIOMMU_ALLOC, &cmd);
     if (G_UNLIKELY(err)) {
-        trace_iommufd_backend_alloc_viommu(fd, cmd.dev_id, cmd.type, cmd.hwpt_id, cmd.data_len,
-                                           cmd.out_viommu_id, err);
-        return IOCTL_FAILED(errp, IOMMUFD_CMD_VIOMMU_ALLOC, err, NULL,
-                            "dev_id %u, type 0x%x, hwpt_id %u, data_len %u", cmd.dev_id, cmd.type,
-                            cmd.hwpt_id, cmd.data_len);
+        return alloc_viommu_failed(fd, IOMMUFD_ADDR_AGAIN(&cmd), err, errp);
     }
     trace_iommufd_backend_alloc_viommu(fd, cmd.dev_id, cmd.type, cmd.hwpt_id, cmd.data_len,
                                        cmd.out_viommu_id, 0);
     *out_viommu_id = cmd.out_viommu_id;
     return true;
+}
+
+/* the failure branch of iommufd_backend_alloc_vdev(), out of line: see allow_iovas_failed() */
+static bool __attribute__((cold, noinline))
+alloc_vdev_failed(int fd, const struct iommu_vdevice_alloc *cmd, int err, IOMMUFDError **errp,
+                  const char *func, int line)
+{
+    trace_iommufd_backend_alloc_vdev(fd, cmd->dev_id, cmd->viommu_id, cmd->virt_id,
+                                     cmd->out_vdevice_id, err);
+    return ioctl_failed(errp, func, line, IOMMUFD_CMD_VDEVICE_ALLOC, err, NULL,
+                        "dev_id %u, viommu_id %u, virt_id 0x%" PRIx64, cmd->dev_id,
+                        cmd->viommu_id, (uint64_t)cmd->virt_id);
 }
 
 bool iommufd_backend_alloc_vdev(IOMMUFDBackend *be, uint32_t dev_id, uint32_t viommu_id,
@@ -1318,16 +1505,26 @@ bool iommufd_backend_alloc_vdev(IOMMUFDBackend *be, uint32_t dev_id, uint32_t vi
     };
     int err = _iommufd_ioctl(fd, IOMMU_VDEVICE_ALLOC, &cmd);
     if (G_UNLIKELY(err)) {
-        trace_iommufd_backend_alloc_vdev(fd, cmd.dev_id, cmd.viommu_id, cmd.virt_id,
-                                         cmd.out_vdevice_id, err);
-        return IOCTL_FAILED(errp, IOMMUFD_CMD_VDEVICE_ALLOC, err, NULL,
-                            "dev_id %u, viommu_id %u, virt_id 0x%" PRIx64, cmd.dev_id,
-                            cmd.viommu_id, (uint64_t)cmd.virt_id);
+        return alloc_vdev_failed(fd, IOMMUFD_ADDR_AGAIN(&cmd), err, errp, __func__, __LINE__);
     }
     trace_iommufd_backend_alloc_vdev(fd, cmd.dev_id, cmd.viommu_id, cmd.virt_id,
                                      cmd.out_vdevice_id, 0);
     *out_vdev_id = cmd.out_vdevice_id;
     return true;
+}
+
+/* the failure branch of iommufd_backend_alloc_veventq(), out of line: see allow_iovas_failed() */
+static bool __attribute__((cold, noinline))
+alloc_veventq_failed(int fd, const struct iommu_veventq_alloc *cmd, int err, IOMMUFDError **errp,
+                     const char *func, int line)
+{
+    trace_iommufd_backend_alloc_veventq(fd, cmd->viommu_id, cmd->type, cmd->veventq_depth,
+                                        cmd->out_veventq_id,
+                                        -1, err);
+    return ioctl_failed(errp, func, line, IOMMUFD_CMD_VEVENTQ_ALLOC, err,
+                        err == EEXIST ? "A vIOMMU has one event queue per type.\n" : NULL,
+                        "viommu_id %u, type 0x%x, depth %u", cmd->viommu_id, cmd->type,
+                        cmd->veventq_depth);
 }
 
 bool iommufd_backend_alloc_veventq(IOMMUFDBackend *be, uint32_t viommu_id, uint32_t type,
@@ -1354,13 +1551,7 @@ bool iommufd_backend_alloc_veventq(IOMMUFDBackend *be, uint32_t viommu_id, uint3
     };
     int err = _iommufd_ioctl(fd, IOMMU_VEVENTQ_ALLOC, &cmd);
     if (G_UNLIKELY(err)) {
-        trace_iommufd_backend_alloc_veventq(fd, cmd.viommu_id, cmd.type, cmd.veventq_depth,
-                                            cmd.out_veventq_id,
-                                            -1, err);
-        return IOCTL_FAILED(errp, IOMMUFD_CMD_VEVENTQ_ALLOC, err,
-                            err == EEXIST ? "A vIOMMU has one event queue per type.\n" : NULL,
-                            "viommu_id %u, type 0x%x, depth %u", cmd.viommu_id, cmd.type,
-                            cmd.veventq_depth);
+        return alloc_veventq_failed(fd, IOMMUFD_ADDR_AGAIN(&cmd), err, errp, __func__, __LINE__);
     }
     trace_iommufd_backend_alloc_veventq(fd, cmd.viommu_id, cmd.type, cmd.veventq_depth,
                                         cmd.out_veventq_id,
@@ -1368,6 +1559,21 @@ bool iommufd_backend_alloc_veventq(IOMMUFDBackend *be, uint32_t viommu_id, uint3
     *out_veventq_id = cmd.out_veventq_id;
     *out_veventq_fd = (int)cmd.out_veventq_fd;
     return true;
+}
+
+/* the failure branch of iommufd_backend_alloc_hw_queue(), out of line: see allow_iovas_failed() */
+static bool __attribute__((cold, noinline))
+alloc_hw_queue_failed(int fd, const struct iommu_hw_queue_alloc *cmd, int err, IOMMUFDError **errp,
+                      const char *func, int line)
+{
+    trace_iommufd_backend_alloc_hw_queue(fd, cmd->viommu_id, cmd->type, cmd->index,
+                                         cmd->nesting_parent_iova, cmd->length,
+                                         cmd->out_hw_queue_id, err);
+    return ioctl_failed(errp, func, line, IOMMUFD_CMD_HW_QUEUE_ALLOC, err, NULL,
+                        "viommu_id %u, type 0x%x, index %u, addr 0x%" PRIx64 ", length 0x%"
+                        PRIx64,
+                        cmd->viommu_id, cmd->type, cmd->index, (uint64_t)cmd->nesting_parent_iova,
+                        (uint64_t)cmd->length);
 }
 
 bool iommufd_backend_alloc_hw_queue(IOMMUFDBackend *be, uint32_t viommu_id, uint32_t queue_type,
@@ -1396,14 +1602,7 @@ bool iommufd_backend_alloc_hw_queue(IOMMUFDBackend *be, uint32_t viommu_id, uint
     };
     int err = _iommufd_ioctl(fd, IOMMU_HW_QUEUE_ALLOC, &cmd);
     if (G_UNLIKELY(err)) {
-        trace_iommufd_backend_alloc_hw_queue(fd, cmd.viommu_id, cmd.type, cmd.index,
-                                             cmd.nesting_parent_iova, cmd.length,
-                                             cmd.out_hw_queue_id, err);
-        return IOCTL_FAILED(errp, IOMMUFD_CMD_HW_QUEUE_ALLOC, err, NULL,
-                            "viommu_id %u, type 0x%x, index %u, addr 0x%" PRIx64 ", length 0x%"
-                            PRIx64,
-                            cmd.viommu_id, cmd.type, cmd.index, (uint64_t)cmd.nesting_parent_iova,
-                            (uint64_t)cmd.length);
+        return alloc_hw_queue_failed(fd, IOMMUFD_ADDR_AGAIN(&cmd), err, errp, __func__, __LINE__);
     }
     trace_iommufd_backend_alloc_hw_queue(fd, cmd.viommu_id, cmd.type, cmd.index,
                                          cmd.nesting_parent_iova, cmd.length,
