@@ -299,32 +299,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 #ifdef FUZZ_REPLAY
-/*
- * Replay: run each file given once, as libFuzzer does with file arguments.
- * TAP, one test per file.
- */
-int main(int argc, char **argv)
-{
-    printf("1..%d\n", argc - 1);
-    for (int i = 1; i < argc; i++) {
-        gchar *data = NULL;
-        gsize len = 0;
-        GError *gerr = NULL;
-        if (!g_file_get_contents(argv[i], &data, &len, &gerr)) {
-            printf("not ok %d - %s # %s\n", i, argv[i], gerr->message);
-            g_error_free(gerr);
-            continue;
-        }
-        /* an exact-size block, so that valgrind and ASan see reads past it */
-        uint8_t *exact = malloc(len ? len : 1);
-        CHECK(exact != NULL);
-        memcpy(exact, data, len);
-        g_free(data);
-        LLVMFuzzerTestOneInput(exact, len);
-        free(exact);
-        printf("ok %d - %s (%zu bytes) decoded by every decoder, checks hold\n", i,
-               strrchr(argv[i], '/') ? strrchr(argv[i], '/') + 1 : argv[i], (size_t)len);
-    }
-    return 0;
-}
+#define FUZZ_REPLAY_WHAT "decoded by every decoder, checks hold"
+#include "fuzz-replay.h"
 #endif
