@@ -1205,16 +1205,13 @@ bool iommufd_backend_get_dirty_bitmap(IOMMUFDBackend *be, uint32_t hwpt_id, uint
     if (fd < 0) {
         return false;
     }
-    if (size == 0 || page_size == 0 || !data) {
-        return BAD_ARG(errp, "IOMMU_HWPT_GET_DIRTY_BITMAP(hwpt_id %u): size, page_size and "
-                       "data must not be 0", hwpt_id);
-    }
-    if (flags > UINT32_MAX) {
+    if (G_UNLIKELY(flags > UINT32_MAX)) {
         return BAD_ARG(errp, "IOMMU_HWPT_GET_DIRTY_BITMAP(hwpt_id %u): flags 0x%" PRIx64
                        " do not fit the command", hwpt_id, flags);
     }
-    struct iommu_hwpt_get_dirty_bitmap cmd = {
-        .size = sizeof(cmd),
+    IOMMUFD_FRAME(struct iommu_hwpt_get_dirty_bitmap) f;
+    f.cmd = (struct iommu_hwpt_get_dirty_bitmap){
+        .size = sizeof(f.cmd),
         .hwpt_id = hwpt_id,
         .flags = (uint32_t)flags,
         .iova = iova,
@@ -1222,12 +1219,17 @@ bool iommufd_backend_get_dirty_bitmap(IOMMUFDBackend *be, uint32_t hwpt_id, uint
         .page_size = page_size,
         .data = (uintptr_t)data,
     };
-    int err = _iommufd_ioctl(fd, IOMMU_HWPT_GET_DIRTY_BITMAP, &cmd);
-    if (G_UNLIKELY(err)) {
-        return get_dirty_bitmap_failed(fd, IOMMUFD_ADDR_AGAIN(&cmd), err, errp);
+    f.fd = fd;
+    if (G_UNLIKELY(!f.cmd.length || !f.cmd.page_size || !f.cmd.data)) {
+        return BAD_ARG(errp, "IOMMU_HWPT_GET_DIRTY_BITMAP(hwpt_id %u): size, page_size and "
+                       "data must not be 0", f.cmd.hwpt_id);
     }
-    trace_iommufd_backend_get_dirty_bitmap(fd, cmd.hwpt_id, cmd.iova, cmd.length,
-                                           cmd.page_size, cmd.flags, 0);
+    int err = _iommufd_ioctl_frame(&f, IOMMU_HWPT_GET_DIRTY_BITMAP);
+    if (G_UNLIKELY(err)) {
+        return get_dirty_bitmap_failed(f.fd, IOMMUFD_ADDR_AGAIN(&f.cmd), err, errp);
+    }
+    trace_iommufd_backend_get_dirty_bitmap(f.fd, f.cmd.hwpt_id, f.cmd.iova, f.cmd.length,
+                                           f.cmd.page_size, f.cmd.flags, 0);
     return true;
 }
 

@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Trace backends: what each one adds to the generated header and C file.
 
-Every backend gates an event with one load, test and branch in the inline
-trace_<name>() and keeps its enabled path in an out-of-line cold function
-defined in the group's C file.
+Every backend gates an event on one state word in memory, nonzero when the
+backend would record it: on x86-64 with gcc one compare of that word with 0
+and a branch (asm goto, no register), elsewhere one load, test and branch.
+Its enabled path is an out-of-line cold function defined in the group's C
+file.
 """
 
 PROVIDER = 'iommufd'
@@ -37,6 +39,10 @@ class Backend:
     def h_gate(self, event):
         raise NotImplementedError
 
+    def h_state(self, event):
+        """the lvalue of the event's state word (an integer of 2 or 4 bytes)"""
+        raise NotImplementedError
+
     # C file: includes, definitions
     def c_includes(self, opts):
         return []
@@ -58,6 +64,9 @@ class LogBackend(Backend):
     def h_gate(self, event):
         return ('__builtin_expect(__atomic_load_n(&_iommufd_trace_dstate_%s, '
                 '__ATOMIC_RELAXED), 0)' % event.name)
+
+    def h_state(self, event):
+        return '_iommufd_trace_dstate_%s' % event.name
 
     def c_body(self, event):
         vals = []
@@ -84,6 +93,10 @@ class UstBackend(Backend):
     def h_gate(self, event):
         return 'lttng_ust_tracepoint_enabled(%s, %s)' % (PROVIDER, event.name)
 
+    def h_state(self, event):
+        # what lttng_ust_tracepoint_enabled() reads (lttng-ust 2.13 <lttng/tracepoint.h>)
+        return 'lttng_ust_tracepoint_%s___%s.state' % (PROVIDER, event.name)
+
     def c_body(self, event):
         args = ''.join(', ' + a.name for a in event.args)
         return ['lttng_ust_do_tracepoint(%s, %s%s);' % (PROVIDER, event.name, args)]
@@ -103,6 +116,9 @@ class DtraceBackend(Backend):
     def h_gate(self, event):
         return ('__builtin_expect(__atomic_load_n(&%s, __ATOMIC_RELAXED), 0)'
                 % self.semaphore(event))
+
+    def h_state(self, event):
+        return self.semaphore(event)
 
     def c_includes(self, opts):
         # The semaphore symbols are named in each probe's note.

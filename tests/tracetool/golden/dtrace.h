@@ -15,6 +15,25 @@
 #define IOMMUFD_TRACE_COLD __attribute__((visibility("hidden"), cold, noinline))
 #endif
 
+#ifndef IOMMUFD_TRACE_GATE
+/*
+ * The gate of one backend in trace_<name>(...): compare the backend's
+ * state word with 0 in memory and branch to the enabled path when it is
+ * not 0.  On x86-64 with gcc that is two instructions and no register
+ * (asm goto; the asm is volatile, so the word is read on every call, as
+ * an atomic load would be); elsewhere the macros below use
+ * trace_<name>_enabled(): a relaxed atomic load, a test and a branch.
+ */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define IOMMUFD_TRACE_ASM_GATES 1
+#define IOMMUFD_TRACE_GATE(state, on) \
+    __asm__ goto("cmp%z0\t$0, %0\n\tjne\t%l1" : : "m"(state) : "cc" : on)
+#else
+#define IOMMUFD_TRACE_ASM_GATES 0
+#define IOMMUFD_TRACE_GATE(state, on)
+#endif
+#endif
+
 /* backends: dtrace */
 #define IOMMUFD_TRACE_BACKEND_DTRACE 1
 
@@ -34,11 +53,22 @@ static inline void (trace_test_noargs)(void)
         _iommufd_trace_dtrace_test_noargs();
     }
 }
+#if IOMMUFD_TRACE_ASM_GATES
+#define trace_test_noargs(...) do { \
+        __label__ _iommufd_trace_on; \
+        IOMMUFD_TRACE_GATE(iommufd_test_noargs_semaphore, _iommufd_trace_on); \
+        if (0) { \
+        _iommufd_trace_on: \
+            _iommufd_trace_dtrace_test_noargs(__VA_ARGS__); \
+        } \
+    } while (0)
+#else
 #define trace_test_noargs(...) do { \
         if (trace_test_noargs_enabled()) { \
             _iommufd_trace_dtrace_test_noargs(__VA_ARGS__); \
         } \
     } while (0)
+#endif
 
 extern uint16_t _iommufd_trace_dstate_test_u32 IOMMUFD_TRACE_HIDDEN;
 extern unsigned short iommufd_test_u32_semaphore IOMMUFD_TRACE_HIDDEN;
@@ -56,11 +86,22 @@ static inline void (trace_test_u32)(uint32_t id)
         _iommufd_trace_dtrace_test_u32(id);
     }
 }
+#if IOMMUFD_TRACE_ASM_GATES
+#define trace_test_u32(...) do { \
+        __label__ _iommufd_trace_on; \
+        IOMMUFD_TRACE_GATE(iommufd_test_u32_semaphore, _iommufd_trace_on); \
+        if (0) { \
+        _iommufd_trace_on: \
+            _iommufd_trace_dtrace_test_u32(__VA_ARGS__); \
+        } \
+    } while (0)
+#else
 #define trace_test_u32(...) do { \
         if (trace_test_u32_enabled()) { \
             _iommufd_trace_dtrace_test_u32(__VA_ARGS__); \
         } \
     } while (0)
+#endif
 
 extern uint16_t _iommufd_trace_dstate_test_ints IOMMUFD_TRACE_HIDDEN;
 extern unsigned short iommufd_test_ints_semaphore IOMMUFD_TRACE_HIDDEN;
@@ -78,11 +119,22 @@ static inline void (trace_test_ints)(int8_t a, int16_t b, int32_t c, int64_t d, 
         _iommufd_trace_dtrace_test_ints(a, b, c, d, e, f, g, h);
     }
 }
+#if IOMMUFD_TRACE_ASM_GATES
+#define trace_test_ints(...) do { \
+        __label__ _iommufd_trace_on; \
+        IOMMUFD_TRACE_GATE(iommufd_test_ints_semaphore, _iommufd_trace_on); \
+        if (0) { \
+        _iommufd_trace_on: \
+            _iommufd_trace_dtrace_test_ints(__VA_ARGS__); \
+        } \
+    } while (0)
+#else
 #define trace_test_ints(...) do { \
         if (trace_test_ints_enabled()) { \
             _iommufd_trace_dtrace_test_ints(__VA_ARGS__); \
         } \
     } while (0)
+#endif
 
 extern uint16_t _iommufd_trace_dstate_test_hex IOMMUFD_TRACE_HIDDEN;
 extern unsigned short iommufd_test_hex_semaphore IOMMUFD_TRACE_HIDDEN;
@@ -100,11 +152,22 @@ static inline void (trace_test_hex)(uint64_t iova, uint32_t flags, void *ptr)
         _iommufd_trace_dtrace_test_hex(iova, flags, ptr);
     }
 }
+#if IOMMUFD_TRACE_ASM_GATES
+#define trace_test_hex(...) do { \
+        __label__ _iommufd_trace_on; \
+        IOMMUFD_TRACE_GATE(iommufd_test_hex_semaphore, _iommufd_trace_on); \
+        if (0) { \
+        _iommufd_trace_on: \
+            _iommufd_trace_dtrace_test_hex(__VA_ARGS__); \
+        } \
+    } while (0)
+#else
 #define trace_test_hex(...) do { \
         if (trace_test_hex_enabled()) { \
             _iommufd_trace_dtrace_test_hex(__VA_ARGS__); \
         } \
     } while (0)
+#endif
 
 extern uint16_t _iommufd_trace_dstate_test_str IOMMUFD_TRACE_HIDDEN;
 extern unsigned short iommufd_test_str_semaphore IOMMUFD_TRACE_HIDDEN;
@@ -122,11 +185,22 @@ static inline void (trace_test_str)(const char *path, int err)
         _iommufd_trace_dtrace_test_str(path, err);
     }
 }
+#if IOMMUFD_TRACE_ASM_GATES
+#define trace_test_str(...) do { \
+        __label__ _iommufd_trace_on; \
+        IOMMUFD_TRACE_GATE(iommufd_test_str_semaphore, _iommufd_trace_on); \
+        if (0) { \
+        _iommufd_trace_on: \
+            _iommufd_trace_dtrace_test_str(__VA_ARGS__); \
+        } \
+    } while (0)
+#else
 #define trace_test_str(...) do { \
         if (trace_test_str_enabled()) { \
             _iommufd_trace_dtrace_test_str(__VA_ARGS__); \
         } \
     } while (0)
+#endif
 
 extern uint16_t _iommufd_trace_dstate_test_c_types IOMMUFD_TRACE_HIDDEN;
 extern unsigned short iommufd_test_c_types_semaphore IOMMUFD_TRACE_HIDDEN;
@@ -144,11 +218,22 @@ static inline void (trace_test_c_types)(size_t len, ssize_t ret, unsigned long u
         _iommufd_trace_dtrace_test_c_types(len, ret, ul, l, ull, ll, uc, us);
     }
 }
+#if IOMMUFD_TRACE_ASM_GATES
+#define trace_test_c_types(...) do { \
+        __label__ _iommufd_trace_on; \
+        IOMMUFD_TRACE_GATE(iommufd_test_c_types_semaphore, _iommufd_trace_on); \
+        if (0) { \
+        _iommufd_trace_on: \
+            _iommufd_trace_dtrace_test_c_types(__VA_ARGS__); \
+        } \
+    } while (0)
+#else
 #define trace_test_c_types(...) do { \
         if (trace_test_c_types_enabled()) { \
             _iommufd_trace_dtrace_test_c_types(__VA_ARGS__); \
         } \
     } while (0)
+#endif
 
 extern uint16_t _iommufd_trace_dstate_test_percent IOMMUFD_TRACE_HIDDEN;
 extern unsigned short iommufd_test_percent_semaphore IOMMUFD_TRACE_HIDDEN;
@@ -166,11 +251,22 @@ static inline void (trace_test_percent)(unsigned int pct)
         _iommufd_trace_dtrace_test_percent(pct);
     }
 }
+#if IOMMUFD_TRACE_ASM_GATES
+#define trace_test_percent(...) do { \
+        __label__ _iommufd_trace_on; \
+        IOMMUFD_TRACE_GATE(iommufd_test_percent_semaphore, _iommufd_trace_on); \
+        if (0) { \
+        _iommufd_trace_on: \
+            _iommufd_trace_dtrace_test_percent(__VA_ARGS__); \
+        } \
+    } while (0)
+#else
 #define trace_test_percent(...) do { \
         if (trace_test_percent_enabled()) { \
             _iommufd_trace_dtrace_test_percent(__VA_ARGS__); \
         } \
     } while (0)
+#endif
 
 extern uint16_t _iommufd_trace_dstate_test_ten IOMMUFD_TRACE_HIDDEN;
 extern unsigned short iommufd_test_ten_semaphore IOMMUFD_TRACE_HIDDEN;
@@ -188,11 +284,22 @@ static inline void (trace_test_ten)(uint32_t a0, uint32_t a1, uint32_t a2, uint3
         _iommufd_trace_dtrace_test_ten(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9);
     }
 }
+#if IOMMUFD_TRACE_ASM_GATES
+#define trace_test_ten(...) do { \
+        __label__ _iommufd_trace_on; \
+        IOMMUFD_TRACE_GATE(iommufd_test_ten_semaphore, _iommufd_trace_on); \
+        if (0) { \
+        _iommufd_trace_on: \
+            _iommufd_trace_dtrace_test_ten(__VA_ARGS__); \
+        } \
+    } while (0)
+#else
 #define trace_test_ten(...) do { \
         if (trace_test_ten_enabled()) { \
             _iommufd_trace_dtrace_test_ten(__VA_ARGS__); \
         } \
     } while (0)
+#endif
 
 /* test_disabled: disabled at build time */
 #define TRACE_TEST_DISABLED_ENABLED 0
