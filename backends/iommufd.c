@@ -739,6 +739,53 @@ G_STATIC_ASSERT(sizeof(IOMMUFDIovaRange) == sizeof(struct iommu_iova_range));
 G_STATIC_ASSERT(offsetof(IOMMUFDIovaRange, start) == offsetof(struct iommu_iova_range, start));
 G_STATIC_ASSERT(offsetof(IOMMUFDIovaRange, last) == offsetof(struct iommu_iova_range, last));
 
+/* get_iova_ranges's first array: room for this many ranges */
+#define GET_IOVA_RANGES_FIRST 4
+
+/*
+ * The failure of get_iova_ranges's first ioctl, out of line: EMSGSIZE (the
+ * kernel wrote back the count it needs) is answered by calling again with an
+ * array that large; ranges can change between calls (another thread attaching
+ * a device), so up to 3 more times.  Each call's event, then the outputs or
+ * the error.
+ */
+static bool __attribute__((cold, noinline))
+get_iova_ranges_retry(int fd, struct iommu_ioas_iova_ranges *cmd, int err,
+                      IOMMUFDIovaRange **ranges, uint32_t *n_ranges, uint64_t *alignment,
+                      IOMMUFDError **errp)
+{
+    IOMMUFDIovaRange *out = (IOMMUFDIovaRange *)(uintptr_t)cmd->allowed_iovas;
+    uint32_t cap = GET_IOVA_RANGES_FIRST;
+    for (int attempt = 0;; attempt++) {
+        trace_iommufd_backend_get_iova_ranges(fd, cmd->ioas_id, cap, cmd->num_iovas,
+                                              cmd->out_iova_alignment, err);
+        if (err != EMSGSIZE || attempt == 3 || cmd->num_iovas <= cap) {
+            break;
+        }
+        cap = cmd->num_iovas;
+        out = g_renew(IOMMUFDIovaRange, out, cap);
+        *cmd = (struct iommu_ioas_iova_ranges){
+            .size = sizeof(*cmd),
+            .ioas_id = cmd->ioas_id,
+            .num_iovas = cap,
+            .allowed_iovas = (uintptr_t)out,
+        };
+        err = _iommufd_ioctl(fd, IOMMU_IOAS_IOVA_RANGES, cmd);
+    }
+    if (err) {
+        g_free(out);
+        return ioctl_failed(errp, "iommufd_backend_get_iova_ranges", __LINE__,
+                            IOMMUFD_CMD_IOAS_IOVA_RANGES, err, NULL, "ioas_id %u, num_iovas %u",
+                            cmd->ioas_id, cmd->num_iovas);
+    }
+    *ranges = out;
+    *n_ranges = cmd->num_iovas;
+    if (alignment) {
+        *alignment = cmd->out_iova_alignment;
+    }
+    return true;
+}
+
 bool iommufd_backend_get_iova_ranges(IOMMUFDBackend *be, uint32_t ioas_id,
                                      IOMMUFDIovaRange **ranges, uint32_t *n_ranges,
                                      uint64_t *alignment, IOMMUFDError **errp)
@@ -751,39 +798,96 @@ bool iommufd_backend_get_iova_ranges(IOMMUFDBackend *be, uint32_t ioas_id,
         return BAD_ARG(errp, "IOMMU_IOAS_IOVA_RANGES(ioas_id %u): ranges and n_ranges must not "
                        "be NULL", ioas_id);
     }
-    /* The first call usually suffices; on EMSGSIZE the kernel wrote back
-     * the count it needs.  Ranges can change between calls (another thread
-     * attaching a device), so retry a few times.  The kernel writes straight
-     * into the array returned (the same layout), a few entries to start. */
-    uint32_t cap = 4;
-    IOMMUFDIovaRange *out = g_new(IOMMUFDIovaRange, cap);
-    struct iommu_ioas_iova_ranges cmd;
-    int err;
-    for (int attempt = 0;; attempt++) {
-        cmd = (struct iommu_ioas_iova_ranges){
-            .size = sizeof(cmd),
-            .ioas_id = ioas_id,
-            .num_iovas = cap,
-            .allowed_iovas = (uintptr_t)out,
-        };
-        err = _iommufd_ioctl(fd, IOMMU_IOAS_IOVA_RANGES, &cmd);
-        trace_iommufd_backend_get_iova_ranges(fd, cmd.ioas_id, cap, cmd.num_iovas,
-                                              cmd.out_iova_alignment, err);
-        if (G_LIKELY(err != EMSGSIZE || attempt == 3 || cmd.num_iovas <= cap)) {
-            break;
-        }
-        cap = cmd.num_iovas;
-        out = g_renew(IOMMUFDIovaRange, out, cap);
-    }
+    /* The kernel writes straight into the array returned (the same layout),
+     * room for a few ranges first; more on EMSGSIZE, out of line. */
+    IOMMUFDIovaRange *out = g_new(IOMMUFDIovaRange, GET_IOVA_RANGES_FIRST);
+    IOMMUFD_FRAME(struct iommu_ioas_iova_ranges, IOMMUFDIovaRange **ranges;
+                  uint32_t *n_ranges; uint64_t *alignment;) f;
+    f.cmd = (struct iommu_ioas_iova_ranges){
+        .size = sizeof(f.cmd),
+        .ioas_id = ioas_id,
+        .num_iovas = GET_IOVA_RANGES_FIRST,
+        .allowed_iovas = (uintptr_t)out,
+    };
+    f.fd = fd;
+    f.ranges = ranges;
+    f.n_ranges = n_ranges;
+    f.alignment = alignment;
+    int err = _iommufd_ioctl_frame(&f, IOMMU_IOAS_IOVA_RANGES);
     if (G_UNLIKELY(err)) {
-        g_free(out);
-        return IOCTL_FAILED(errp, IOMMUFD_CMD_IOAS_IOVA_RANGES, err, NULL,
-                            "ioas_id %u, num_iovas %u", cmd.ioas_id, cmd.num_iovas);
+        return get_iova_ranges_retry(f.fd, IOMMUFD_ADDR_AGAIN(&f.cmd), err, f.ranges,
+                                     f.n_ranges, f.alignment, errp);
     }
-    *ranges = out;
-    *n_ranges = cmd.num_iovas;
-    if (alignment) {
-        *alignment = cmd.out_iova_alignment;
+    trace_iommufd_backend_get_iova_ranges(f.fd, f.cmd.ioas_id, GET_IOVA_RANGES_FIRST,
+                                          f.cmd.num_iovas, f.cmd.out_iova_alignment, 0);
+    *f.ranges = (IOMMUFDIovaRange *)(uintptr_t)f.cmd.allowed_iovas;
+    *f.n_ranges = f.cmd.num_iovas;
+    if (f.alignment) {
+        *f.alignment = f.cmd.out_iova_alignment;
+    }
+    return true;
+}
+
+/* the failure of get_iova_ranges_into (event; EMSGSIZE is not one), out of line */
+static bool __attribute__((cold, noinline))
+get_iova_ranges_into_failed(int fd, const struct iommu_ioas_iova_ranges *cmd, uint32_t capacity,
+                            int err, uint32_t *n_ranges, uint64_t *alignment,
+                            IOMMUFDError **errp)
+{
+    trace_iommufd_backend_get_iova_ranges(fd, cmd->ioas_id, capacity, cmd->num_iovas,
+                                          cmd->out_iova_alignment, err);
+    if (err == EMSGSIZE && cmd->num_iovas > capacity) {
+        /* the kernel filled the array and wrote back how many there are */
+        *n_ranges = cmd->num_iovas;
+        if (alignment) {
+            *alignment = cmd->out_iova_alignment;
+        }
+        return true;
+    }
+    return ioctl_failed(errp, "iommufd_backend_get_iova_ranges_into", __LINE__,
+                        IOMMUFD_CMD_IOAS_IOVA_RANGES, err, NULL, "ioas_id %u, num_iovas %u",
+                        cmd->ioas_id, capacity);
+}
+
+bool iommufd_backend_get_iova_ranges_into(IOMMUFDBackend *be, uint32_t ioas_id,
+                                          IOMMUFDIovaRange *ranges, uint32_t capacity,
+                                          uint32_t *n_ranges, uint64_t *alignment,
+                                          IOMMUFDError **errp)
+{
+    int fd = BACKEND_FD(be, "IOMMU_IOAS_IOVA_RANGES", errp);
+    if (fd < 0) {
+        return false;
+    }
+    if (G_UNLIKELY(!n_ranges)) {
+        return BAD_ARG(errp, "IOMMU_IOAS_IOVA_RANGES(ioas_id %u): n_ranges must not be NULL",
+                       ioas_id);
+    }
+    if (G_UNLIKELY(capacity && !ranges)) {
+        return BAD_ARG(errp, "IOMMU_IOAS_IOVA_RANGES(ioas_id %u): ranges is NULL with a "
+                       "capacity of %u (NULL goes with capacity 0)", ioas_id, capacity);
+    }
+    IOMMUFD_FRAME(struct iommu_ioas_iova_ranges, uint32_t capacity; uint32_t *n_ranges;
+                  uint64_t *alignment;) f;
+    f.cmd = (struct iommu_ioas_iova_ranges){
+        .size = sizeof(f.cmd),
+        .ioas_id = ioas_id,
+        .num_iovas = capacity,
+        .allowed_iovas = (uintptr_t)ranges,
+    };
+    f.fd = fd;
+    f.capacity = capacity;
+    f.n_ranges = n_ranges;
+    f.alignment = alignment;
+    int err = _iommufd_ioctl_frame(&f, IOMMU_IOAS_IOVA_RANGES);
+    if (G_UNLIKELY(err)) {
+        return get_iova_ranges_into_failed(f.fd, IOMMUFD_ADDR_AGAIN(&f.cmd), f.capacity, err,
+                                           f.n_ranges, f.alignment, errp);
+    }
+    trace_iommufd_backend_get_iova_ranges(f.fd, f.cmd.ioas_id, f.capacity, f.cmd.num_iovas,
+                                          f.cmd.out_iova_alignment, 0);
+    *f.n_ranges = f.cmd.num_iovas;
+    if (f.alignment) {
+        *f.alignment = f.cmd.out_iova_alignment;
     }
     return true;
 }
@@ -1112,30 +1216,35 @@ bool iommufd_backend_get_device_info(IOMMUFDBackend *be, uint32_t devid, uint32_
     if (len && !data) {
         return BAD_ARG(errp, "IOMMU_GET_HW_INFO(dev_id %u): len %u without data", devid, len);
     }
-    struct iommu_hw_info cmd = {
-        .size = sizeof(cmd),
+    IOMMUFD_FRAME(struct iommu_hw_info, uint32_t len; uint32_t *type; uint64_t *caps;) f;
+    f.cmd = (struct iommu_hw_info){
+        .size = sizeof(f.cmd),
         .flags = *type ? IOMMU_HW_INFO_FLAG_INPUT_TYPE : 0,
         .dev_id = devid,
         .data_len = len,
         .data_uptr = (uintptr_t)data,
         .in_data_type = *type,
     };
-    int err = _iommufd_ioctl(fd, IOMMU_GET_HW_INFO, &cmd);
+    f.fd = fd;
+    f.len = len;
+    f.type = type;
+    f.caps = caps;
+    int err = _iommufd_ioctl_frame(&f, IOMMU_GET_HW_INFO);
     if (G_UNLIKELY(err)) {
-        return get_device_info_failed(fd, IOMMUFD_ADDR_AGAIN(&cmd), len, err, errp);
+        return get_device_info_failed(f.fd, IOMMUFD_ADDR_AGAIN(&f.cmd), f.len, err, errp);
     }
-    trace_iommufd_backend_get_device_info(fd, cmd.dev_id, cmd.flags, len, cmd.data_len,
-                                          cmd.out_data_type, cmd.out_capabilities,
-                                          cmd.out_max_pasid_log2, 0);
-    *type = cmd.out_data_type;
-    if (caps) {
-        *caps = cmd.out_capabilities;
+    trace_iommufd_backend_get_device_info(f.fd, f.cmd.dev_id, f.cmd.flags, f.len,
+                                          f.cmd.data_len, f.cmd.out_data_type,
+                                          f.cmd.out_capabilities, f.cmd.out_max_pasid_log2, 0);
+    *f.type = f.cmd.out_data_type;
+    if (f.caps) {
+        *f.caps = f.cmd.out_capabilities;
     }
     if (max_pasid_log2) {
-        *max_pasid_log2 = cmd.out_max_pasid_log2;
+        *max_pasid_log2 = f.cmd.out_max_pasid_log2;
     }
     if (out_len) {
-        *out_len = cmd.data_len;
+        *out_len = f.cmd.data_len;
     }
     return true;
 }
@@ -1374,25 +1483,28 @@ bool iommufd_backend_invalidate_cache(IOMMUFDBackend *be, uint32_t id, uint32_t 
     if (G_UNLIKELY(!entry_num || (!data && *entry_num))) {
         return invalidate_cache_bad_arg(id, entry_num, errp);
     }
-    uint32_t asked = *entry_num;
-    struct iommu_hwpt_invalidate cmd = {
-        .size = sizeof(cmd),
+    IOMMUFD_FRAME(struct iommu_hwpt_invalidate, uint32_t asked; uint32_t *entry_num;) f;
+    f.cmd = (struct iommu_hwpt_invalidate){
+        .size = sizeof(f.cmd),
         .hwpt_id = id,
         .data_uptr = (uintptr_t)data,
         .data_type = data_type,
         .entry_len = entry_len,
-        .entry_num = asked,
+        .entry_num = *entry_num,
     };
-    int err = _iommufd_ioctl(fd, IOMMU_HWPT_INVALIDATE, &cmd);
+    f.fd = fd;
+    f.asked = f.cmd.entry_num;
+    f.entry_num = entry_num;
+    int err = _iommufd_ioctl_frame(&f, IOMMU_HWPT_INVALIDATE);
     if (G_UNLIKELY(err)) {
-        return invalidate_cache_failed(fd, IOMMUFD_ADDR_AGAIN(&cmd), asked, err, entry_num,
-                                       errp);
+        return invalidate_cache_failed(f.fd, IOMMUFD_ADDR_AGAIN(&f.cmd), f.asked, err,
+                                       f.entry_num, errp);
     }
-    trace_iommufd_backend_invalidate_cache(fd, cmd.hwpt_id, cmd.data_type, cmd.entry_len,
-                                           asked, cmd.entry_num, 0);
-    *entry_num = cmd.entry_num;
-    if (G_UNLIKELY(cmd.entry_num != asked)) {
-        return invalidate_cache_short(IOMMUFD_ADDR_AGAIN(&cmd), asked, errp);
+    trace_iommufd_backend_invalidate_cache(f.fd, f.cmd.hwpt_id, f.cmd.data_type,
+                                           f.cmd.entry_len, f.asked, f.cmd.entry_num, 0);
+    *f.entry_num = f.cmd.entry_num;
+    if (G_UNLIKELY(f.cmd.entry_num != f.asked)) {
+        return invalidate_cache_short(IOMMUFD_ADDR_AGAIN(&f.cmd), f.asked, errp);
     }
     return true;
 }

@@ -261,6 +261,28 @@ IOMMUFD_API bool iommufd_backend_get_iova_ranges(IOMMUFDBackend *be, uint32_t io
                                                  uint64_t *alignment, IOMMUFDError **errp);
 
 /**
+ * IOMMU_IOAS_IOVA_RANGES into the caller's array, without an allocation: one
+ * ioctl.  As with snprintf(), @p n_ranges receives how many ranges the IOAS
+ * has, which can be more than @p capacity: then the first @p capacity are
+ * filled, and the caller calls again with an array that large (ranges can
+ * change in between, when a device is attached).  Used by
+ * iommufd_backend_get_iova_ranges(), which does that loop and returns a new
+ * array.
+ * @param be        the backend
+ * @param ioas_id   the IOAS
+ * @param ranges    the array (may be NULL when @p capacity is 0: to ask how many)
+ * @param capacity  how many ranges @p ranges holds
+ * @param n_ranges  receives how many ranges the IOAS has (may exceed @p capacity)
+ * @param alignment receives the IOVA alignment (may be NULL)
+ * @param errp      error
+ * @return true on success, also when the IOAS has more ranges than @p capacity
+ */
+IOMMUFD_API bool iommufd_backend_get_iova_ranges_into(IOMMUFDBackend *be, uint32_t ioas_id,
+                                                      IOMMUFDIovaRange *ranges, uint32_t capacity,
+                                                      uint32_t *n_ranges, uint64_t *alignment,
+                                                      IOMMUFDError **errp);
+
+/**
  * IOMMU_IOAS_ALLOW_IOVAS: replace the list of ranges the kernel may choose
  * IOVAs from (an empty list allows everything usable).
  * @param be       the backend

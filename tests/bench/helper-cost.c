@@ -226,6 +226,38 @@ RAW int raw_ioas_iova_ranges(int fd, uint32_t ioas_id, struct iommu_iova_range *
     return 0;
 }
 
+/*
+ * The contract of iommufd_backend_get_iova_ranges(): a new array (g_free()
+ * by the caller) with room for 4 ranges first, larger on EMSGSIZE
+ */
+RAW int raw_ioas_iova_ranges_alloc(int fd, uint32_t ioas_id, struct iommu_iova_range **ranges,
+                                   uint32_t *n_ranges, uint64_t *alignment)
+{
+    uint32_t cap = 4;
+    struct iommu_iova_range *out = g_new(struct iommu_iova_range, cap);
+    for (;;) {
+        struct iommu_ioas_iova_ranges cmd = {
+            .size = sizeof(cmd),
+            .ioas_id = ioas_id,
+            .num_iovas = cap,
+            .allowed_iovas = (uintptr_t)out,
+        };
+        if (!ioctl(fd, IOMMU_IOAS_IOVA_RANGES, &cmd)) {
+            *ranges = out;
+            *n_ranges = cmd.num_iovas;
+            *alignment = cmd.out_iova_alignment;
+            return 0;
+        }
+        int err = errno;
+        if (err != EMSGSIZE || cmd.num_iovas <= cap) {
+            g_free(out);
+            return -err;
+        }
+        cap = cmd.num_iovas;
+        out = g_renew(struct iommu_iova_range, out, cap);
+    }
+}
+
 RAW int raw_ioas_allow_iovas(int fd, uint32_t ioas_id, const struct iommu_iova_range *ranges,
                              uint32_t n_ranges)
 {
@@ -337,8 +369,10 @@ RAW int raw_hwpt_alloc(int fd, uint32_t dev_id, uint32_t pt_id, uint32_t flags,
 RAW int raw_get_hw_info(int fd, uint32_t dev_id, uint32_t *type, void *data, uint32_t len,
                         uint64_t *caps, uint8_t *max_pasid_log2, uint32_t *out_len)
 {
+    /* *type is in and out, as in the helper's contract: 0 or the type asked for */
     struct iommu_hw_info cmd = {
-        .size = sizeof(cmd), .dev_id = dev_id, .data_len = len, .data_uptr = (uintptr_t)data,
+        .size = sizeof(cmd), .flags = *type ? IOMMU_HW_INFO_FLAG_INPUT_TYPE : 0,
+        .dev_id = dev_id, .data_len = len, .data_uptr = (uintptr_t)data, .in_data_type = *type,
     };
     if (ioctl(fd, IOMMU_GET_HW_INFO, &cmd)) {
         return -errno;
@@ -704,18 +738,34 @@ static bool lib_iova_ranges(Bench *b)
     return lib_ok(iommufd_backend_get_iova_ranges(b->be, b->ioas2, &ranges, &n_ranges, &alignment,
                                                   &err), b) && n_ranges >= 1;
 }
-static bool raw_iova_ranges(Bench *b)
+static struct iommu_iova_range *raw_alloc_ranges;
+static bool raw_iova_ranges_alloc(Bench *b)
 {
-    n_ranges = 4;
-    return raw_ioas_iova_ranges(b->fd, b->ioas2, raw_ranges, &n_ranges, &alignment) == 0 &&
-           n_ranges >= 1;
+    return raw_ioas_iova_ranges_alloc(b->fd, b->ioas2, &raw_alloc_ranges, &n_ranges,
+                                      &alignment) == 0 && n_ranges >= 1;
 }
 static bool undo_iova_ranges(Bench *b)
 {
     (void)b;
     g_free(ranges);
     ranges = NULL;
+    g_free(raw_alloc_ranges);
+    raw_alloc_ranges = NULL;
     return true;
+}
+/* into the caller's array: the helper's and the hand-written call's */
+static IOMMUFDIovaRange into_ranges[4];
+static bool lib_iova_ranges_into(Bench *b)
+{
+    return lib_ok(iommufd_backend_get_iova_ranges_into(b->be, b->ioas2, into_ranges, 4,
+                                                       &n_ranges, &alignment, &err), b) &&
+           n_ranges >= 1;
+}
+static bool raw_iova_ranges(Bench *b)
+{
+    n_ranges = 4;
+    return raw_ioas_iova_ranges(b->fd, b->ioas2, raw_ranges, &n_ranges, &alignment) == 0 &&
+           n_ranges >= 1;
 }
 
 static const IOMMUFDIovaRange allow_lib[1] = { { IOVA, IOVA + 0xfffffff } };
@@ -797,14 +847,17 @@ static uint32_t info_type, info_len;
 static uint64_t info_caps;
 static uint8_t info_pasid;
 static uint8_t info_data[64];
+/* both ask for the default type (info_type 0: no IOMMU_HW_INFO_FLAG_INPUT_TYPE) */
 static bool lib_hw_info(Bench *b)
 {
+    info_type = 0;
     return lib_ok(iommufd_backend_get_device_info(b->be, b->dev, &info_type, info_data,
                                                   sizeof(info_data), &info_caps, &info_pasid,
                                                   &info_len, &err), b);
 }
 static bool raw_hw_info(Bench *b)
 {
+    info_type = 0;
     return raw_get_hw_info(b->fd, b->dev, &info_type, info_data, sizeof(info_data), &info_caps,
                            &info_pasid, &info_len) == 0;
 }
@@ -1087,8 +1140,10 @@ static const CaseEx cases[] = {
       lib_unmap, raw_unmap, pre_map, NULL, NULL),
     C("copy_dma", "iommufd_backend_copy_dma", "raw_ioas_copy", setup_copy,
       lib_copy, raw_copy, NULL, undo_copy, teardown_copy),
-    C("get_iova_ranges", "iommufd_backend_get_iova_ranges", "raw_ioas_iova_ranges", NULL,
-      lib_iova_ranges, raw_iova_ranges, NULL, undo_iova_ranges, NULL),
+    C("get_iova_ranges", "iommufd_backend_get_iova_ranges", "raw_ioas_iova_ranges_alloc", NULL,
+      lib_iova_ranges, raw_iova_ranges_alloc, NULL, undo_iova_ranges, NULL),
+    C("get_iova_ranges_into", "iommufd_backend_get_iova_ranges_into", "raw_ioas_iova_ranges",
+      NULL, lib_iova_ranges_into, raw_iova_ranges, NULL, NULL, NULL),
     C("allow_iovas", "iommufd_backend_allow_iovas", "raw_ioas_allow_iovas", NULL,
       lib_allow, raw_allow, NULL, NULL, NULL),
     C("get_option", "iommufd_backend_get_option", "raw_option_get", NULL,

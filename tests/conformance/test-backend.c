@@ -362,6 +362,32 @@ static void test_map_auto_ranges(Fixture *f, gconstpointer data)
         g_assert_cmpuint(r[i].last, <=, MOCK_APERTURE_LAST);
         g_assert_cmpuint(r[i].start, <=, r[i].last);
     }
+
+    /* the same ranges into the caller's array, without an allocation */
+    IOMMUFDIovaRange into[8];
+    uint32_t n_into = 0;
+    uint64_t align_into = 0;
+    g_assert_cmpuint(n, <=, G_N_ELEMENTS(into));
+    g_assert_true(iommufd_backend_get_iova_ranges_into(f->be, f->ioas_id, into, G_N_ELEMENTS(into),
+                                                       &n_into, &align_into, &err));
+    g_assert_null(err);
+    g_assert_cmpuint(n_into, ==, n);
+    g_assert_cmpuint(align_into, ==, align);
+    g_assert_cmpmem(into, n * sizeof(*into), r, n * sizeof(*r));
+    /* capacity 0: only the count; capacity 1: the first range and the count */
+    n_into = 0;
+    g_assert_true(iommufd_backend_get_iova_ranges_into(f->be, f->ioas_id, NULL, 0, &n_into, NULL,
+                                                       &err));
+    g_assert_cmpuint(n_into, ==, n);
+    memset(into, 0xa5, sizeof(into));
+    g_assert_true(iommufd_backend_get_iova_ranges_into(f->be, f->ioas_id, into, 1, &n_into, NULL,
+                                                       &err));
+    g_assert_cmpuint(n_into, ==, n);
+    g_assert_cmpmem(&into[0], sizeof(into[0]), &r[0], sizeof(r[0]));
+    g_assert_cmphex(into[1].start, ==, 0xa5a5a5a5a5a5a5a5ull);  /* nothing past the capacity */
+    g_assert_false(iommufd_backend_get_iova_ranges_into(f->be, 9999, into, 8, &n_into, NULL,
+                                                        &err));
+    assert_error(&err, ENOENT, "IOMMU_IOAS_IOVA_RANGES(ioas_id 9999", NULL);
     g_free(r);
 
     g_assert_true(iommufd_backend_map_dma_auto(f->be, f->ioas_id, 65536, f->buf, false, &iova,

@@ -160,6 +160,10 @@ NULLCASE(get_iova_ranges, ({
     g_assert_null(r);
     ok_;
 }))
+NULLCASE(get_iova_ranges_into, ({
+    IOMMUFDIovaRange r[2];
+    iommufd_backend_get_iova_ranges_into(NULL, 1, r, 2, &u32, &u64, errp);
+}))
 NULLCASE(allow_iovas, ({
     IOMMUFDIovaRange r = { A, A + 0xffff };
     iommufd_backend_allow_iovas(NULL, 1, &r, 1, errp);
@@ -242,6 +246,7 @@ static const NullRow null_rows[] = {
     NROW(unmap_dma, "IOMMU_IOAS_UNMAP"),
     NROW(copy_dma, "IOMMU_IOAS_COPY"),
     NROW(get_iova_ranges, "IOMMU_IOAS_IOVA_RANGES"),
+    NROW(get_iova_ranges_into, "IOMMU_IOAS_IOVA_RANGES"),
     NROW(allow_iovas, "IOMMU_IOAS_ALLOW_IOVAS"),
     NROW(get_option, "IOMMU_OPTION"),
     NROW(set_option, "IOMMU_OPTION"),
@@ -386,6 +391,17 @@ CTXCASE(noid_ranges, ({
     g_free(r_);
     ok_;
 }))
+CTXCASE(noid_ranges_into, ({
+    IOMMUFDIovaRange r_[2];
+    uint32_t n_ = 0;
+    iommufd_backend_get_iova_ranges_into(c->be, NOID, r_, 2, &n_, NULL, errp);
+}))
+CTXCASE(null_ranges_into_count, ({
+    IOMMUFDIovaRange r_[2];
+    iommufd_backend_get_iova_ranges_into(c->be, c->ioas, r_, 2, NULL, NULL, errp);
+}))
+CTXCASE(null_ranges_into_array, iommufd_backend_get_iova_ranges_into(c->be, c->ioas, NULL, 2,
+                                                                     &u32, NULL, errp))
 CTXCASE(noid_allow, ({
     IOMMUFDIovaRange r_ = { A, A + 0xffff };
     iommufd_backend_allow_iovas(c->be, NOID, &r_, 1, errp);
@@ -433,6 +449,11 @@ CTXCASE(type_ranges_on_hwpt, ({
     bool ok_ = iommufd_backend_get_iova_ranges(c->be, c->hwpt, &r_, &n_, NULL, errp);
     g_free(r_);
     ok_;
+}))
+CTXCASE(type_ranges_into_on_hwpt, ({
+    IOMMUFDIovaRange r_[2];
+    uint32_t n_ = 0;
+    iommufd_backend_get_iova_ranges_into(c->be, c->hwpt, r_, 2, &n_, NULL, errp);
 }))
 CTXCASE(type_copy_from_hwpt, iommufd_backend_copy_dma(c->be, c->hwpt, A, c->ioas, A, 4096, false,
                                                       errp))
@@ -508,6 +529,11 @@ static const CtxRow ctx_rows[] = {
     ROW(noid_copy_src, C(IOAS_COPY), ENOENT, "IOMMU_IOAS_COPY", "src_ioas_id " NOID_STR),
     ROW(noid_copy_dst, C(IOAS_COPY), ENOENT, "IOMMU_IOAS_COPY", "dst_ioas_id " NOID_STR),
     ROW(noid_ranges, C(IOAS_IOVA_RANGES), ENOENT, "IOMMU_IOAS_IOVA_RANGES", "ioas_id " NOID_STR),
+    ROW(noid_ranges_into, C(IOAS_IOVA_RANGES), ENOENT, "IOMMU_IOAS_IOVA_RANGES",
+        "ioas_id " NOID_STR),
+    ROW(null_ranges_into_count, 0, EINVAL, "IOMMU_IOAS_IOVA_RANGES", "n_ranges must not be NULL"),
+    ROW(null_ranges_into_array, 0, EINVAL, "IOMMU_IOAS_IOVA_RANGES",
+        "ranges is NULL with a capacity of 2"),
     ROW(noid_allow, C(IOAS_ALLOW_IOVAS), ENOENT, "IOMMU_IOAS_ALLOW_IOVAS", "ioas_id " NOID_STR),
     ROW(noid_get_option, C(OPTION), ENOENT, "IOMMU_OPTION", NOID_STR),
     ROW(noid_set_option, C(OPTION), ENOENT, "IOMMU_OPTION", NOID_STR),
@@ -534,6 +560,8 @@ static const CtxRow ctx_rows[] = {
     ROW(type_map_on_hwpt, C(IOAS_MAP), ENOENT, "IOMMU_IOAS_MAP", "ioas_id "),
     ROW(type_map_on_dev, C(IOAS_MAP), ENOENT, "IOMMU_IOAS_MAP", "ioas_id "),
     ROW(type_ranges_on_hwpt, C(IOAS_IOVA_RANGES), ENOENT, "IOMMU_IOAS_IOVA_RANGES", "ioas_id "),
+    ROW(type_ranges_into_on_hwpt, C(IOAS_IOVA_RANGES), ENOENT, "IOMMU_IOAS_IOVA_RANGES",
+        "ioas_id "),
     ROW(type_copy_from_hwpt, C(IOAS_COPY), ENOENT, "IOMMU_IOAS_COPY", "src_ioas_id "),
     ROW(type_dirty_on_ioas, C(HWPT_SET_DIRTY_TRACKING), ENOENT, "IOMMU_HWPT_SET_DIRTY_TRACKING",
         "hwpt_id "),

@@ -440,12 +440,26 @@ static void test_ioas_copy_ranges(Fixture *f, gconstpointer data)
     g_assert_cmphex(r[0].start, ==, 0);
     g_assert_cmphex(r[0].last, ==, 0x10000000 - 1);
     g_assert_cmphex(r[5].start, ==, 0x50001000);
-    g_free(r);
     expect(2,
            L("iommufd_backend_get_iova_ranges iommufd %d ioas_id %u capacity 4 num_iovas 6 "
              "alignment 0x%" PRIx64 " ret %d", fd, dst, align, EMSGSIZE),
            L("iommufd_backend_get_iova_ranges iommufd %d ioas_id %u capacity 6 num_iovas 6 "
              "alignment 0x%" PRIx64 " ret 0", fd, dst, align), NULL);
+    /* into the caller's array: one call, which EMSGSIZE does not fail */
+    IOMMUFDIovaRange into[6] = { { 0, 0 } };
+    uint32_t n_into = 0;
+    g_assert_true(iommufd_backend_get_iova_ranges_into(f->be, dst, into, 2, &n_into, NULL, &err));
+    g_assert_cmpuint(n_into, ==, 6);
+    g_assert_cmpmem(into, 2 * sizeof(*into), r, 2 * sizeof(*r));
+    g_assert_cmphex(into[2].last, ==, 0);
+    expect(1, L("iommufd_backend_get_iova_ranges iommufd %d ioas_id %u capacity 2 num_iovas 6 "
+                "alignment 0x%" PRIx64 " ret %d", fd, dst, align, EMSGSIZE), NULL);
+    g_assert_true(iommufd_backend_get_iova_ranges_into(f->be, dst, into, 6, &n_into, NULL, &err));
+    g_assert_cmpuint(n_into, ==, 6);
+    g_assert_cmpmem(into, sizeof(into), r, 6 * sizeof(*r));
+    expect(1, L("iommufd_backend_get_iova_ranges iommufd %d ioas_id %u capacity 6 num_iovas 6 "
+                "alignment 0x%" PRIx64 " ret 0", fd, dst, align), NULL);
+    g_free(r);
     g_assert_false(iommufd_backend_get_iova_ranges(f->be, 9999, &r, &n, NULL, &err));
     assert_err(&err, ENOENT, "IOMMU_IOAS_IOVA_RANGES(ioas_id 9999");
     expect(1, L("iommufd_backend_get_iova_ranges iommufd %d ioas_id 9999 capacity 4 num_iovas 4 "
