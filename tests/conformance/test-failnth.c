@@ -340,6 +340,21 @@ static bool call_ranges(Env *e, IOMMUFDError **errp)
     return true;
 }
 
+/* into an array of 4 for 6 ranges: the count, the first 4, the rest untouched */
+static bool call_ranges_into(Env *e, IOMMUFDError **errp)
+{
+    IOMMUFDIovaRange r[5];
+    uint32_t n = 0;
+    memset(r, 0xa5, sizeof(r));
+    if (!iommufd_backend_get_iova_ranges_into(e->be, e->id, r, 4, &n, NULL, errp)) {
+        return false;
+    }
+    g_assert_cmpuint(n, ==, 6);
+    g_assert_cmphex(r[0].start, ==, 0);
+    g_assert_cmphex(r[4].start, ==, 0xa5a5a5a5a5a5a5a5ull);
+    return true;
+}
+
 static bool call_allow(Env *e, IOMMUFDError **errp)
 {
     IOMMUFDIovaRange win[2] = { { 0x40000000, 0x40ffffff }, { 0x60000000, 0x60ffffff } };
@@ -702,6 +717,7 @@ static const Scenario scenarios[] = {
     { "unmap-dma-nothing", NULL, call_unmap_nothing, NULL, NULL, 0 },
     { "copy-dma", prep_copy, call_copy, NULL, post_copy, 0 },
     { "get-iova-ranges", prep_holes, call_ranges, NULL, free_id, 0 },
+    { "get-iova-ranges-into", prep_holes, call_ranges_into, NULL, free_id, 0 },
     { "allow-iovas", NULL, call_allow, NULL, NULL, 0 },
     { "get-option", NULL, call_get_option, NULL, NULL, 0 },
     { "set-option", NULL, call_set_option, NULL, NULL, 0 },
