@@ -743,45 +743,94 @@ G_STATIC_ASSERT(offsetof(IOMMUFDIovaRange, last) == offsetof(struct iommu_iova_r
 #define GET_IOVA_RANGES_FIRST 4
 
 /*
- * The failure of get_iova_ranges's first ioctl, out of line: EMSGSIZE (the
- * kernel wrote back the count it needs) is answered by calling again with an
- * array that large; ranges can change between calls (another thread attaching
- * a device), so up to 3 more times.  Each call's event, then the outputs or
- * the error.
+ * The failure of an IOVA_RANGES ioctl into an array of `capacity` (event; an
+ * EMSGSIZE that wrote back a larger count is not one), out of line
  */
 static bool __attribute__((cold, noinline))
-get_iova_ranges_retry(int fd, struct iommu_ioas_iova_ranges *cmd, int err,
-                      IOMMUFDIovaRange **ranges, uint32_t *n_ranges, uint64_t *alignment,
-                      IOMMUFDError **errp)
+iova_ranges_failed(int fd, const struct iommu_ioas_iova_ranges *cmd, uint32_t capacity, int err,
+                   uint32_t *n_ranges, uint64_t *alignment, IOMMUFDError **errp,
+                   const char *func)
 {
-    IOMMUFDIovaRange *out = (IOMMUFDIovaRange *)(uintptr_t)cmd->allowed_iovas;
-    uint32_t cap = GET_IOVA_RANGES_FIRST;
-    for (int attempt = 0;; attempt++) {
-        trace_iommufd_backend_get_iova_ranges(fd, cmd->ioas_id, cap, cmd->num_iovas,
-                                              cmd->out_iova_alignment, err);
-        if (err != EMSGSIZE || attempt == 3 || cmd->num_iovas <= cap) {
-            break;
+    trace_iommufd_backend_get_iova_ranges(fd, cmd->ioas_id, capacity, cmd->num_iovas,
+                                          cmd->out_iova_alignment, err);
+    if (err == EMSGSIZE && cmd->num_iovas > capacity) {
+        /* the kernel filled the array and wrote back how many there are */
+        *n_ranges = cmd->num_iovas;
+        if (alignment) {
+            *alignment = cmd->out_iova_alignment;
         }
-        cap = cmd->num_iovas;
-        out = g_renew(IOMMUFDIovaRange, out, cap);
-        *cmd = (struct iommu_ioas_iova_ranges){
-            .size = sizeof(*cmd),
-            .ioas_id = cmd->ioas_id,
-            .num_iovas = cap,
-            .allowed_iovas = (uintptr_t)out,
-        };
-        err = _iommufd_ioctl(fd, IOMMU_IOAS_IOVA_RANGES, cmd);
+        return true;
     }
-    if (err) {
-        g_free(out);
-        return ioctl_failed(errp, "iommufd_backend_get_iova_ranges", __LINE__,
-                            IOMMUFD_CMD_IOAS_IOVA_RANGES, err, NULL, "ioas_id %u, num_iovas %u",
-                            cmd->ioas_id, cmd->num_iovas);
+    return ioctl_failed(errp, func, __LINE__, IOMMUFD_CMD_IOAS_IOVA_RANGES, err, NULL,
+                        "ioas_id %u, num_iovas %u", cmd->ioas_id, capacity);
+}
+
+/*
+ * One IOVA_RANGES ioctl into `ranges` (room for `capacity`): *n_ranges
+ * receives how many the IOAS has, which may be more (then the first
+ * `capacity` are filled).  The helpers' shared body, inline.
+ */
+static inline __attribute__((always_inline)) bool
+iova_ranges_into(int fd, uint32_t ioas_id, IOMMUFDIovaRange *ranges, uint32_t capacity,
+                 uint32_t *n_ranges, uint64_t *alignment, IOMMUFDError **errp, const char *func)
+{
+    IOMMUFD_FRAME(struct iommu_ioas_iova_ranges, uint32_t capacity; uint32_t *n_ranges;
+                  uint64_t *alignment;) f;
+    f.cmd = (struct iommu_ioas_iova_ranges){
+        .size = sizeof(f.cmd),
+        .ioas_id = ioas_id,
+        .num_iovas = capacity,
+        .allowed_iovas = (uintptr_t)ranges,
+    };
+    f.fd = fd;
+    f.capacity = capacity;
+    f.n_ranges = n_ranges;
+    f.alignment = alignment;
+    int err = _iommufd_ioctl_frame(&f, IOMMU_IOAS_IOVA_RANGES);
+    if (G_UNLIKELY(err)) {
+        return iova_ranges_failed(f.fd, IOMMUFD_ADDR_AGAIN(&f.cmd), f.capacity, err, f.n_ranges,
+                                  f.alignment, errp, func);
+    }
+    trace_iommufd_backend_get_iova_ranges(f.fd, f.cmd.ioas_id, f.capacity, f.cmd.num_iovas,
+                                          f.cmd.out_iova_alignment, 0);
+    *f.n_ranges = f.cmd.num_iovas;
+    if (f.alignment) {
+        *f.alignment = f.cmd.out_iova_alignment;
+    }
+    return true;
+}
+
+/*
+ * get_iova_ranges when the first array was too small, out of line: call
+ * again with an array as large as the count the kernel gave; ranges can
+ * change between calls (another thread attaching a device), so up to 3 more
+ * times.  The outputs are written only on success.
+ */
+static bool __attribute__((cold, noinline))
+get_iova_ranges_grow(int fd, uint32_t ioas_id, IOMMUFDIovaRange *out, uint32_t n,
+                     IOMMUFDIovaRange **ranges, uint32_t *n_ranges, uint64_t *alignment,
+                     IOMMUFDError **errp)
+{
+    static const char func[] = "iommufd_backend_get_iova_ranges";
+    uint32_t cap = GET_IOVA_RANGES_FIRST;
+    uint64_t align = 0;
+    for (int attempt = 1; n > cap; attempt++) {
+        if (attempt == 4) {
+            g_free(out);
+            return ioctl_failed(errp, func, __LINE__, IOMMUFD_CMD_IOAS_IOVA_RANGES, EMSGSIZE,
+                                NULL, "ioas_id %u, num_iovas %u", ioas_id, n);
+        }
+        cap = n;
+        out = g_renew(IOMMUFDIovaRange, out, cap);
+        if (!iova_ranges_into(fd, ioas_id, out, cap, &n, &align, errp, func)) {
+            g_free(out);
+            return false;
+        }
     }
     *ranges = out;
-    *n_ranges = cmd->num_iovas;
+    *n_ranges = n;
     if (alignment) {
-        *alignment = cmd->out_iova_alignment;
+        *alignment = align;
     }
     return true;
 }
@@ -799,54 +848,19 @@ bool iommufd_backend_get_iova_ranges(IOMMUFDBackend *be, uint32_t ioas_id,
                        "be NULL", ioas_id);
     }
     /* The kernel writes straight into the array returned (the same layout),
-     * room for a few ranges first; more on EMSGSIZE, out of line. */
+     * room for a few ranges first; a larger one, out of line, if needed. */
     IOMMUFDIovaRange *out = g_new(IOMMUFDIovaRange, GET_IOVA_RANGES_FIRST);
-    IOMMUFD_FRAME(struct iommu_ioas_iova_ranges, IOMMUFDIovaRange **ranges;
-                  uint32_t *n_ranges; uint64_t *alignment;) f;
-    f.cmd = (struct iommu_ioas_iova_ranges){
-        .size = sizeof(f.cmd),
-        .ioas_id = ioas_id,
-        .num_iovas = GET_IOVA_RANGES_FIRST,
-        .allowed_iovas = (uintptr_t)out,
-    };
-    f.fd = fd;
-    f.ranges = ranges;
-    f.n_ranges = n_ranges;
-    f.alignment = alignment;
-    int err = _iommufd_ioctl_frame(&f, IOMMU_IOAS_IOVA_RANGES);
-    if (G_UNLIKELY(err)) {
-        return get_iova_ranges_retry(f.fd, IOMMUFD_ADDR_AGAIN(&f.cmd), err, f.ranges,
-                                     f.n_ranges, f.alignment, errp);
+    if (!iova_ranges_into(fd, ioas_id, out, GET_IOVA_RANGES_FIRST, n_ranges, alignment, errp,
+                          __func__)) {
+        g_free(out);
+        return false;
     }
-    trace_iommufd_backend_get_iova_ranges(f.fd, f.cmd.ioas_id, GET_IOVA_RANGES_FIRST,
-                                          f.cmd.num_iovas, f.cmd.out_iova_alignment, 0);
-    *f.ranges = (IOMMUFDIovaRange *)(uintptr_t)f.cmd.allowed_iovas;
-    *f.n_ranges = f.cmd.num_iovas;
-    if (f.alignment) {
-        *f.alignment = f.cmd.out_iova_alignment;
+    if (G_UNLIKELY(*n_ranges > GET_IOVA_RANGES_FIRST)) {
+        return get_iova_ranges_grow(fd, ioas_id, out, *n_ranges, ranges, n_ranges, alignment,
+                                    errp);
     }
+    *ranges = out;
     return true;
-}
-
-/* the failure of get_iova_ranges_into (event; EMSGSIZE is not one), out of line */
-static bool __attribute__((cold, noinline))
-get_iova_ranges_into_failed(int fd, const struct iommu_ioas_iova_ranges *cmd, uint32_t capacity,
-                            int err, uint32_t *n_ranges, uint64_t *alignment,
-                            IOMMUFDError **errp)
-{
-    trace_iommufd_backend_get_iova_ranges(fd, cmd->ioas_id, capacity, cmd->num_iovas,
-                                          cmd->out_iova_alignment, err);
-    if (err == EMSGSIZE && cmd->num_iovas > capacity) {
-        /* the kernel filled the array and wrote back how many there are */
-        *n_ranges = cmd->num_iovas;
-        if (alignment) {
-            *alignment = cmd->out_iova_alignment;
-        }
-        return true;
-    }
-    return ioctl_failed(errp, "iommufd_backend_get_iova_ranges_into", __LINE__,
-                        IOMMUFD_CMD_IOAS_IOVA_RANGES, err, NULL, "ioas_id %u, num_iovas %u",
-                        cmd->ioas_id, capacity);
 }
 
 bool iommufd_backend_get_iova_ranges_into(IOMMUFDBackend *be, uint32_t ioas_id,
@@ -866,30 +880,7 @@ bool iommufd_backend_get_iova_ranges_into(IOMMUFDBackend *be, uint32_t ioas_id,
         return BAD_ARG(errp, "IOMMU_IOAS_IOVA_RANGES(ioas_id %u): ranges is NULL with a "
                        "capacity of %u (NULL goes with capacity 0)", ioas_id, capacity);
     }
-    IOMMUFD_FRAME(struct iommu_ioas_iova_ranges, uint32_t capacity; uint32_t *n_ranges;
-                  uint64_t *alignment;) f;
-    f.cmd = (struct iommu_ioas_iova_ranges){
-        .size = sizeof(f.cmd),
-        .ioas_id = ioas_id,
-        .num_iovas = capacity,
-        .allowed_iovas = (uintptr_t)ranges,
-    };
-    f.fd = fd;
-    f.capacity = capacity;
-    f.n_ranges = n_ranges;
-    f.alignment = alignment;
-    int err = _iommufd_ioctl_frame(&f, IOMMU_IOAS_IOVA_RANGES);
-    if (G_UNLIKELY(err)) {
-        return get_iova_ranges_into_failed(f.fd, IOMMUFD_ADDR_AGAIN(&f.cmd), f.capacity, err,
-                                           f.n_ranges, f.alignment, errp);
-    }
-    trace_iommufd_backend_get_iova_ranges(f.fd, f.cmd.ioas_id, f.capacity, f.cmd.num_iovas,
-                                          f.cmd.out_iova_alignment, 0);
-    *f.n_ranges = f.cmd.num_iovas;
-    if (f.alignment) {
-        *f.alignment = f.cmd.out_iova_alignment;
-    }
-    return true;
+    return iova_ranges_into(fd, ioas_id, ranges, capacity, n_ranges, alignment, errp, __func__);
 }
 
 /* the failure of allow_iovas: its event and error, out of line so that

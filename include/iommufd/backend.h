@@ -250,7 +250,7 @@ IOMMUFD_API bool iommufd_backend_copy_dma(IOMMUFDBackend *be, uint32_t src_ioas_
  * the EMSGSIZE protocol are done here).
  * @param be        the backend
  * @param ioas_id   the IOAS
- * @param ranges    receives a new array; free with g_free()
+ * @param ranges    receives a new array; free with g_free() (set only on success)
  * @param n_ranges  receives its length
  * @param alignment receives the IOVA alignment (may be NULL)
  * @param errp      error
@@ -265,9 +265,8 @@ IOMMUFD_API bool iommufd_backend_get_iova_ranges(IOMMUFDBackend *be, uint32_t io
  * ioctl.  As with snprintf(), @p n_ranges receives how many ranges the IOAS
  * has, which can be more than @p capacity: then the first @p capacity are
  * filled, and the caller calls again with an array that large (ranges can
- * change in between, when a device is attached).  Used by
- * iommufd_backend_get_iova_ranges(), which does that loop and returns a new
- * array.
+ * change in between, when a device is attached).
+ * iommufd_backend_get_iova_ranges() does that loop and returns a new array.
  * @param be        the backend
  * @param ioas_id   the IOAS
  * @param ranges    the array (may be NULL when @p capacity is 0: to ask how many)
