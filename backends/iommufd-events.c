@@ -334,6 +334,31 @@ static bool fd_prepare(int fd, const char *what, IOMMUFDError **errp)
     return true;
 }
 
+/*
+ * What an adopt checks before its queue exists: a backend (else the fd, ours
+ * now, is closed) and an fd (else the id is destroyed); the error names the
+ * queue ("vEVENTQ 5: ...") and the adopting function.
+ */
+static bool adopt_check(IOMMUFDBackend *be, uint32_t id, int fd, const char *what,
+                        const char *func, IOMMUFDError **errp)
+{
+    if (!IOMMUFD_IS_BACKEND(be)) {
+        if (fd >= 0) {
+            close(fd);
+        }
+        iommufd_error_setg_internal(errp, __FILE__, __LINE__, func, EINVAL, false,
+                                    "%s %u: no backend", what, id);
+        return false;
+    }
+    if (fd < 0) {
+        iommufd_backend_free_id(be, id, NULL);
+        iommufd_error_setg_internal(errp, __FILE__, __LINE__, func, EBADF, false,
+                                    "%s %u: fd %d is not valid", what, id, fd);
+        return false;
+    }
+    return true;
+}
+
 static void core_init(QueueCore *c, IOMMUFDBackend *be, uint32_t id, int fd)
 {
     c->be = g_object_ref(be);
@@ -541,16 +566,7 @@ IOMMUFDVeventq *iommufd_veventq_adopt(IOMMUFDBackend *be, uint32_t id, int fd, u
 {
     IOMMUFDVeventq *q;
 
-    if (!IOMMUFD_IS_BACKEND(be)) {
-        if (fd >= 0) {
-            close(fd);
-        }
-        iommufd_error_setg_code(errp, EINVAL, "vEVENTQ %u: no backend", id);
-        return NULL;
-    }
-    if (fd < 0) {
-        iommufd_backend_free_id(be, id, NULL);
-        iommufd_error_setg_code(errp, EBADF, "vEVENTQ %u: fd %d is not valid", id, fd);
+    if (!adopt_check(be, id, fd, "vEVENTQ", __func__, errp)) {
         return NULL;
     }
     q = veventq_make(be, id, fd, type, payload_size, buf_size);
@@ -757,16 +773,7 @@ IOMMUFDFaultq *iommufd_faultq_adopt(IOMMUFDBackend *be, uint32_t id, int fd, siz
 {
     IOMMUFDFaultq *q;
 
-    if (!IOMMUFD_IS_BACKEND(be)) {
-        if (fd >= 0) {
-            close(fd);
-        }
-        iommufd_error_setg_code(errp, EINVAL, "fault queue %u: no backend", id);
-        return NULL;
-    }
-    if (fd < 0) {
-        iommufd_backend_free_id(be, id, NULL);
-        iommufd_error_setg_code(errp, EBADF, "fault queue %u: fd %d is not valid", id, fd);
+    if (!adopt_check(be, id, fd, "fault queue", __func__, errp)) {
         return NULL;
     }
     q = g_new0(IOMMUFDFaultq, 1);

@@ -7,6 +7,17 @@
 #ifndef IOMMUFD_BENCH_HELPER_H
 #define IOMMUFD_BENCH_HELPER_H
 
+/*
+ * A function callers cannot see into: noinline, and with gcc noipa (no
+ * interprocedural analysis either); clang has no noipa, and noinline is
+ * what it offers.
+ */
+#if defined(__clang__)
+#define BENCH_OPAQUE_FN __attribute__((noinline))
+#else
+#define BENCH_OPAQUE_FN __attribute__((noinline, noipa))
+#endif
+
 #include <stdint.h>
 
 typedef struct BenchBackend {

@@ -8,7 +8,7 @@
 
 #include <errno.h>
 
-__attribute__((noinline, noipa))
+BENCH_OPAQUE_FN
 int bench_ioctl(int fd, unsigned long request, void *arg)
 {
     struct bench_ioas_map *map = arg;

@@ -57,7 +57,7 @@ static inline int bench_ioctl_retry(int fd, unsigned long request, void *arg)
  * nothing about it and it is neither inlined nor cloned.  The event's values
  * are the fd the ioctl was issued on, six fields of the struct read back after
  * the call, and the result. */
-__attribute__((noinline, noipa))
+BENCH_OPAQUE_FN
 bool bench_map(BenchBackend *be, uint32_t ioas_id, uint32_t flags, uint64_t iova,
                uint64_t length, void *va, uint64_t *iova_out, int *errp)
 {
@@ -84,7 +84,7 @@ bool bench_map(BenchBackend *be, uint32_t ioas_id, uint32_t flags, uint64_t iova
 
 /* The same helper, except that the event reads be->fd again after the ioctl
  * (as QEMU's helpers do): `be` then has to survive the call. */
-__attribute__((noinline, noipa))
+BENCH_OPAQUE_FN
 bool bench_map_refd(BenchBackend *be, uint32_t ioas_id, uint32_t flags, uint64_t iova,
                     uint64_t length, void *va, uint64_t *iova_out, int *errp)
 {

@@ -61,6 +61,7 @@
 #include <iommufd/backend.h>
 #include <iommufd/vfio.h>
 
+#include "bench-helper.h"
 #include "uapi/linux/iommufd.h"
 #include "uapi/linux/vfio.h"
 
@@ -74,7 +75,7 @@
 /* "wrap" mode: collection toggled by the program around each op */
 static bool wrap;
 
-#define RAW __attribute__((noinline, noipa))
+#define RAW BENCH_OPAQUE_FN
 #define PAGE 4096u
 #define IOVA ((uint64_t)MOCK_APERTURE_START)
 #define IOVA2 ((uint64_t)MOCK_APERTURE_START + 0x100000)

@@ -32,53 +32,25 @@
 #include "tests/common/test-backend-info.h"
 #include "uapi/linux/iommufd.h"
 #include "../common/fd-check.h"
+#include "../common/selftest-ctx.h"
 
 #define A ((uint64_t)MOCK_APERTURE_START)
 #define NOID 0xdead0u          /* an id no context hands out in a test */
 #define NOID_STR "912080"      /* ... as the messages print it (%u) */
 #define BUF_SIZE 0x10000
 
-/* A connected backend with a selftest device (MOCK_DOMAIN) on an IOAS. */
-typedef struct {
-    IOMMUFDBackend *be;
-    IOMMUFDFeatures features;
-    uint32_t ioas, stdev, hwpt, dev;
-    uint8_t *buf;
-} Ctx;
+/* A connected backend with a selftest device (MOCK_DOMAIN) on an IOAS, a buffer */
+typedef TuSelftestCtx Ctx;
 
 static void ctx_open(Ctx *c)
 {
-    memset(c, 0, sizeof(*c));
-    c->be = iommufd_backend_new();
-    g_assert_true(iommufd_backend_connect(c->be, &iommufd_error_abort));
-    g_assert_true(iommufd_backend_probe(c->be, &c->features, &iommufd_error_abort));
-    g_assert_true(iommufd_backend_alloc_ioas(c->be, &c->ioas, &iommufd_error_abort));
-    struct iommu_test_cmd md = {
-        .size = sizeof(md),
-        .op = IOMMU_TEST_OP_MOCK_DOMAIN,
-        .id = c->ioas,
-    };
-    g_assert_cmpint(ioctl(iommufd_backend_get_fd(c->be), IOMMU_TEST_CMD, &md), ==, 0);
-    c->stdev = md.mock_domain.out_stdev_id;
-    c->hwpt = md.mock_domain.out_hwpt_id;
-    c->dev = md.mock_domain.out_idev_id;
-    c->buf = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    g_assert_true(c->buf != MAP_FAILED);
-    memset(c->buf, 0x3c, BUF_SIZE);
+    tu_selftest_open(c, BUF_SIZE, 0x3c, false);
 }
 
+/* the bad calls mapped nothing: tu_selftest_close() asserts it */
 static void ctx_close(Ctx *c)
 {
-    uint64_t unmapped = 0;
-    /* the bad calls mapped nothing */
-    g_assert_true(iommufd_backend_unmap_dma(c->be, c->ioas, 0, UINT64_MAX, &unmapped,
-                                            &iommufd_error_abort));
-    g_assert_cmpuint(unmapped, ==, 0);
-    g_assert_true(iommufd_backend_free_id(c->be, c->stdev, &iommufd_error_abort));
-    g_assert_true(iommufd_backend_free_id(c->be, c->ioas, &iommufd_error_abort));
-    iommufd_backend_disconnect(c->be);
-    g_object_unref(c->be);
-    munmap(c->buf, BUF_SIZE);
+    tu_selftest_close(c);
 }
 
 /*

@@ -25,6 +25,7 @@
 #include "tests/common/test-backend-info.h"
 #include "uapi/linux/iommufd.h"
 #include "../common/fd-check.h"
+#include "../common/selftest-ctx.h"
 
 typedef int (*add_device_fn)(uint32_t flags, char *path, size_t len);
 
@@ -44,46 +45,19 @@ static void assert_cloexec(int fd, const char *what)
 }
 
 /* a connected backend with a selftest device on an IOAS */
-typedef struct {
-    IOMMUFDBackend *be;
-    IOMMUFDFeatures features;
-    uint32_t ioas, stdev, hwpt, dev;
-} Ctx;
+typedef TuSelftestCtx Ctx;
 
-/* false (the test skipped) without the selftest device: a q35 machine with
- * an emulated VT-d answers MOCK_DOMAIN with EINVAL */
+/* false (the test skipped) without the selftest device */
 static bool ctx_open(Ctx *c)
 {
-    memset(c, 0, sizeof(*c));
-    c->be = iommufd_backend_new();
-    g_assert_true(iommufd_backend_connect(c->be, &iommufd_error_abort));
-    g_assert_true(iommufd_backend_probe(c->be, &c->features, &iommufd_error_abort));
-    g_assert_true(iommufd_backend_alloc_ioas(c->be, &c->ioas, &iommufd_error_abort));
-    struct iommu_test_cmd md = {
-        .size = sizeof(md),
-        .op = IOMMU_TEST_OP_MOCK_DOMAIN,
-        .id = c->ioas,
-    };
-    if (ioctl(iommufd_backend_get_fd(c->be), IOMMU_TEST_CMD, &md) != 0) {
-        g_autofree char *msg = g_strdup_printf("needs the selftest device (IOMMU_TEST_CMD "
-                                               "MOCK_DOMAIN: %s)", g_strerror(errno));
-        g_assert_true(iommufd_backend_free_id(c->be, c->ioas, &iommufd_error_abort));
-        iommufd_backend_disconnect(c->be);
-        g_object_unref(c->be);
-        g_test_skip(msg);
-        return false;
-    }
-    c->stdev = md.mock_domain.out_stdev_id;
-    c->hwpt = md.mock_domain.out_hwpt_id;
-    c->dev = md.mock_domain.out_idev_id;
-    return true;
+    return tu_selftest_open(c, 0, 0, true);
 }
 
+/* everything released; the backend's fd is closed */
 static void ctx_close(Ctx *c)
 {
-    int fd = iommufd_backend_get_fd(c->be);
-    iommufd_backend_disconnect(c->be);
-    g_object_unref(c->be);
+    int fd = c->fd;
+    tu_selftest_close(c);
     assert_closed(fd);
 }
 

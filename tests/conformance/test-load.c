@@ -29,6 +29,7 @@
 #include "tests/common/test-backend-info.h"
 #include "uapi/linux/iommufd.h"
 #include "../common/fd-check.h"
+#include "../common/selftest-ctx.h"
 
 #define N_THREADS 8
 #define OPS_PER_THREAD 360      /* a multiple of N_OPS: each type as often */
@@ -71,13 +72,7 @@ typedef struct {
     unsigned unexpected;    /* anything else */
 } OpCount;
 
-typedef struct {
-    IOMMUFDBackend *be;
-    int fd;
-    uint32_t ioas, stdev, hwpt, dev;
-    uint8_t *buf;
-    size_t buf_size;
-} Shared;
+typedef TuSelftestCtx Shared;
 
 typedef struct {
     Shared *s;
@@ -243,36 +238,15 @@ static void test_load(void)
         (count_objects_fn)dlsym(RTLD_DEFAULT, "iommufd_mock_count_objects");
     count_fds_fn count_fds = (count_fds_fn)dlsym(RTLD_DEFAULT, "iommufd_mock_count_fds");
     unsigned fds0 = count_fds ? count_fds() : 0;
-    Shared s = { 0 };
+    Shared s;
     Worker w[N_THREADS];
 
-    s.be = iommufd_backend_new();
-    g_assert_true(iommufd_backend_connect(s.be, &iommufd_error_abort));
-    s.fd = iommufd_backend_get_fd(s.be);
-    g_assert_true(iommufd_backend_alloc_ioas(s.be, &s.ioas, &iommufd_error_abort));
-    struct iommu_test_cmd md = {
-        .size = sizeof(md),
-        .op = IOMMU_TEST_OP_MOCK_DOMAIN,
-        .id = s.ioas,
-    };
-    if (ioctl(s.fd, IOMMU_TEST_CMD, &md) != 0) {
-        int e = errno;
-        g_object_unref(s.be);
-        g_autofree char *msg = g_strdup_printf("needs the selftest device (IOMMU_TEST_CMD "
-                                               "MOCK_DOMAIN: %s)", g_strerror(e));
-        g_test_skip(msg);
+    if (!tu_selftest_open(&s, (size_t)N_THREADS * SLICE, 0x6b, true)) {
         return;
     }
-    s.stdev = md.mock_domain.out_stdev_id;
-    s.hwpt = md.mock_domain.out_hwpt_id;
-    s.dev = md.mock_domain.out_idev_id;
     /* kernel-chosen IOVAs stay clear of the fixed ones */
     IOMMUFDIovaRange auto_win = { 0x40000000, MOCK_APERTURE_LAST };
     g_assert_true(iommufd_backend_allow_iovas(s.be, s.ioas, &auto_win, 1, &iommufd_error_abort));
-    s.buf_size = (size_t)N_THREADS * SLICE;
-    s.buf = mmap(NULL, s.buf_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    g_assert_true(s.buf != MAP_FAILED);
-    memset(s.buf, 0x6b, s.buf_size);
 
     for (int i = 0; i < N_THREADS; i++) {
         memset(&w[i], 0, sizeof(w[i]));
@@ -360,15 +334,11 @@ static void test_load(void)
         g_assert_cmpuint(unmapped, ==, SLICE);
         g_assert_true(iommufd_backend_free_id(s.be, w[i].own_ioas, &iommufd_error_abort));
     }
-    g_assert_true(iommufd_backend_free_id(s.be, s.stdev, &iommufd_error_abort));
-    g_assert_true(iommufd_backend_free_id(s.be, s.ioas, &iommufd_error_abort));
+    tu_selftest_release(&s);
     if (count_objects) {
         g_assert_cmpint(count_objects(s.fd), ==, 0);
     }
-    iommufd_backend_disconnect(s.be);
-    g_assert_cmpuint(iommufd_backend_get_users(s.be), ==, 0);
-    g_object_unref(s.be);
-    munmap(s.buf, s.buf_size);
+    tu_selftest_disconnect(&s);
     if (count_fds) {
         g_assert_cmpuint(count_fds(), ==, fds0);
     }

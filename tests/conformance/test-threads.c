@@ -23,6 +23,7 @@
 #include "tests/common/test-backend-info.h"
 #include "uapi/linux/iommufd.h"
 #include "../common/fd-check.h"
+#include "../common/selftest-ctx.h"
 
 #define N_THREADS 6
 #define ROUNDS 60
@@ -33,13 +34,7 @@
 typedef unsigned (*count_fds_fn)(void);
 static count_fds_fn mock_count_fds;
 
-typedef struct {
-    IOMMUFDBackend *be;
-    int fd;
-    uint32_t ioas, stdev, hwpt, dev;
-    uint8_t *buf;
-    size_t buf_size;
-} Shared;
+typedef TuSelftestCtx Shared;
 
 typedef struct {
     Shared *s;
@@ -54,44 +49,17 @@ typedef struct {
 
 static void shared_open(Shared *s)
 {
-    memset(s, 0, sizeof(*s));
-    s->be = iommufd_backend_new();
-    g_assert_true(iommufd_backend_connect(s->be, &iommufd_error_abort));
-    s->fd = iommufd_backend_get_fd(s->be);
-    g_assert_true(iommufd_backend_alloc_ioas(s->be, &s->ioas, &iommufd_error_abort));
-    struct iommu_test_cmd md = {
-        .size = sizeof(md),
-        .op = IOMMU_TEST_OP_MOCK_DOMAIN,
-        .id = s->ioas,
-    };
-    g_assert_cmpint(ioctl(s->fd, IOMMU_TEST_CMD, &md), ==, 0);
-    s->stdev = md.mock_domain.out_stdev_id;
-    s->hwpt = md.mock_domain.out_hwpt_id;
-    s->dev = md.mock_domain.out_idev_id;
+    tu_selftest_open(s, (size_t)N_THREADS * SLICE, 0x11, false);
     /* kernel-chosen IOVAs stay clear of the threads' fixed ones */
     IOMMUFDIovaRange auto_win = { 0x40000000, MOCK_APERTURE_LAST };
     g_assert_true(iommufd_backend_allow_iovas(s->be, s->ioas, &auto_win, 1,
                                               &iommufd_error_abort));
-    s->buf_size = (size_t)N_THREADS * SLICE;
-    s->buf = mmap(NULL, s->buf_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-                  0);
-    g_assert_true(s->buf != MAP_FAILED);
-    memset(s->buf, 0x11, s->buf_size);
 }
 
+/* every thread unmapped what it mapped: tu_selftest_close() asserts it */
 static void shared_close(Shared *s)
 {
-    uint64_t unmapped = 1;
-    /* every thread unmapped what it mapped */
-    g_assert_true(iommufd_backend_unmap_dma(s->be, s->ioas, 0, UINT64_MAX, &unmapped,
-                                            &iommufd_error_abort));
-    g_assert_cmpuint(unmapped, ==, 0);
-    g_assert_true(iommufd_backend_free_id(s->be, s->stdev, &iommufd_error_abort));
-    g_assert_true(iommufd_backend_free_id(s->be, s->ioas, &iommufd_error_abort));
-    iommufd_backend_disconnect(s->be);
-    g_assert_cmpuint(iommufd_backend_get_users(s->be), ==, 0);
-    g_object_unref(s->be);
-    munmap(s->buf, s->buf_size);
+    tu_selftest_close(s);
 }
 
 #define CHECK(w, cond) do { if (!(cond)) { (w)->failures++; } } while (0)

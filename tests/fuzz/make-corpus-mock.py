@@ -6,7 +6,8 @@ objects it needs are made first), in the input format described at the top
 of fuzz-mock-ioctl.c.  Written from kernel-abi.md's struct layouts, not
 captured.  The files are in the tree; run this again only to change them:
 
-    tests/fuzz/make-corpus-mock.py [DIR]   (default: corpus-mock/ beside this file)
+    tests/fuzz/make-corpus-mock.py [DIR]   (default: corpus-mock/ beside this file;
+                                         --check DIR compares)
 
 Object ids are per context and start at 1, so a program names the objects
 it made by their order.  FUZZ_VERBOSE=1 fuzz-mock-replay FILE shows every
@@ -15,6 +16,8 @@ step and its answer.
 import os
 import struct
 import sys
+
+import corpus_files
 
 # set-up byte
 NEWEST, M612 = 0, 1
@@ -299,15 +302,6 @@ def corpus():
     return c
 
 
-def main():
-    d = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(
-        os.path.abspath(__file__)), 'corpus-mock')
-    os.makedirs(d, exist_ok=True)
-    for name, data in sorted(corpus().items()):
-        with open(os.path.join(d, name), 'wb') as f:
-            f.write(data)
-    print('%d files in %s' % (len(corpus()), d))
-
-
 if __name__ == '__main__':
-    main()
+    sys.exit(corpus_files.main(corpus, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                    'corpus-mock')))

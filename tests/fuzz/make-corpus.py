@@ -5,7 +5,8 @@ small valid and truncated records in the formats of kernel-abi.md section 2,
 written from the format, not captured.  The files are in the tree; run this
 again only to change them:
 
-    tests/fuzz/make-corpus.py [DIR]      (default: corpus/ beside this file)
+    tests/fuzz/make-corpus.py [DIR]      (default: corpus/ beside this file;
+                                         --check DIR compares)
 
 Every file goes to every decoder (see fuzz-decoders.c), so one file is a
 fault stream for one decoder and a vEVENT stream for another; the names say
@@ -15,6 +16,8 @@ payload size the fuzz target gives the decoder for the unknown type.
 import os
 import struct
 import sys
+
+import corpus_files
 
 LOST = 1 << 0                # IOMMU_VEVENTQ_FLAG_LOST_EVENTS
 PASID_VALID, LAST_PAGE = 1 << 0, 1 << 1
@@ -83,15 +86,6 @@ def corpus():
     return c
 
 
-def main():
-    d = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(
-        os.path.abspath(__file__)), 'corpus')
-    os.makedirs(d, exist_ok=True)
-    for name, data in sorted(corpus().items()):
-        with open(os.path.join(d, name), 'wb') as f:
-            f.write(data)
-    print('%d files in %s' % (len(corpus()), d))
-
-
 if __name__ == '__main__':
-    main()
+    sys.exit(corpus_files.main(corpus, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                    'corpus')))

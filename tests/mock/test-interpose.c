@@ -54,6 +54,7 @@ extern int plain_open_2(const char *path, int flags) __asm__("__open_2");
 extern int plain_openat(int dirfd, const char *path, int flags, ...) __asm__("openat");
 extern int plain_openat_2(int dirfd, const char *path, int flags) __asm__("__openat_2");
 extern ssize_t plain_read(int fd, void *buf, size_t n) __asm__("read");
+extern ssize_t plain_read_chk(int fd, void *buf, size_t n, size_t buflen) __asm__("__read_chk");
 extern ssize_t plain_pread64(int fd, void *buf, size_t n, off_t off) __asm__("pread64");
 extern int plain_fcntl(int fd, int cmd, ...) __asm__("fcntl");
 extern void *plain_mmap(void *addr, size_t len, int prot, int flags, int fd, long off)
@@ -67,6 +68,30 @@ static const char *const entry_points[] = {
     "dup", "dup2", "dup3", "fcntl", "fcntl64",
     "mmap", "mmap64", "munmap",
 };
+
+/*
+ * The names only glibc's fortify wrappers call.  gcc builds them (the test is
+ * built with _FORTIFY_SOURCE=2), and they must be referenced and bound to
+ * the mock; clang 14 does not (glibc's open wrappers need
+ * __builtin_va_arg_pack, which clang lacks, and its read wrapper differs),
+ * so a clang build calls open64 / read instead and need not reference them.
+ */
+static bool fortify_only(const char *name)
+{
+#if defined(__clang__)
+    static const char *const names[] = {
+        "__open64_2", "__openat64_2", "__read_chk",
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+        if (!strcmp(names[i], name)) {
+            return true;
+        }
+    }
+#else
+    (void)name;
+#endif
+    return false;
+}
 
 /* A value the compiler cannot see through: keeps flags and sizes from being
  * constants, which is what makes fortify pick __open64_2 and __read_chk. */
@@ -211,10 +236,16 @@ static void test_symbols(void)
         return;
     }
     for (size_t i = 0; i < G_N_ELEMENTS(entry_points); i++) {
-        if (!g_hash_table_contains(undef, entry_points[i])) {
-            g_test_message("%s is not referenced by this binary", entry_points[i]);
-            g_test_fail();
+        if (g_hash_table_contains(undef, entry_points[i])) {
+            continue;
         }
+        if (fortify_only(entry_points[i])) {
+            g_test_message("%s is not referenced by this binary (clang does not call the "
+                           "fortify wrapper)", entry_points[i]);
+            continue;
+        }
+        g_test_message("%s is not referenced by this binary", entry_points[i]);
+        g_test_fail();
     }
 }
 
@@ -335,6 +366,11 @@ static void test_binding(void)
         if (pos == mock_pos) {
             continue;
         }
+        if (!addr && fortify_only(entry_points[i])) {
+            g_test_message("%s: not referenced by this build (clang does not call the fortify "
+                           "wrapper)", entry_points[i]);
+            continue;
+        }
         if (pos > 0 && pos < mock_pos) {
             g_test_message("%s binds to %s, ahead of the mock", entry_points[i], info.dli_fname);
             continue;
@@ -389,7 +425,9 @@ static void test_open64(void)
 static void test_open64_2(void)
 {
     /* flags the compiler cannot see and no mode: __open64_2 */
-    check_ctx_fd(open("/dev/iommu", opaque(O_RDWR)), iommufd_mock_count_fds(), false);
+    /* counted before the open: a call's arguments are evaluated in no set order */
+    unsigned before = iommufd_mock_count_fds();
+    check_ctx_fd(open("/dev/iommu", opaque(O_RDWR)), before, false);
 }
 
 static void test_open(void)
@@ -404,8 +442,8 @@ static void test_open(void)
 
 static void test_open_2(void)
 {
-    check_ctx_fd(plain_open_2("/dev/iommu", opaque(O_RDWR | O_CLOEXEC)), iommufd_mock_count_fds(),
-                 true);
+    unsigned before = iommufd_mock_count_fds();
+    check_ctx_fd(plain_open_2("/dev/iommu", opaque(O_RDWR | O_CLOEXEC)), before, true);
 }
 
 /* __open_2 keeps glibc's check: O_CREAT without a mode aborts. */
@@ -422,26 +460,28 @@ static void test_open_2_missing_mode(void)
 
 static void test_openat64(void)
 {
-    check_ctx_fd(openat(AT_FDCWD, "/dev/iommu", O_RDWR), iommufd_mock_count_fds(), false);
+    unsigned before = iommufd_mock_count_fds();
+    check_ctx_fd(openat(AT_FDCWD, "/dev/iommu", O_RDWR), before, false);
 }
 
 static void test_openat64_2(void)
 {
     /* an absolute path ignores dirfd, even a bad one */
-    check_ctx_fd(openat(-1, "/dev/iommu", opaque(O_RDWR | O_CLOEXEC)), iommufd_mock_count_fds(),
-                 true);
+    unsigned before = iommufd_mock_count_fds();
+    check_ctx_fd(openat(-1, "/dev/iommu", opaque(O_RDWR | O_CLOEXEC)), before, true);
 }
 
 static void test_openat(void)
 {
+    unsigned before = iommufd_mock_count_fds();
     check_ctx_fd(plain_openat(AT_FDCWD, "/dev/iommu", O_RDWR | O_CLOEXEC),
-                 iommufd_mock_count_fds(), true);
+                 before, true);
 }
 
 static void test_openat_2(void)
 {
-    check_ctx_fd(plain_openat_2(AT_FDCWD, "/dev/iommu", opaque(O_RDWR)), iommufd_mock_count_fds(),
-                 false);
+    unsigned before = iommufd_mock_count_fds();
+    check_ctx_fd(plain_openat_2(AT_FDCWD, "/dev/iommu", opaque(O_RDWR)), before, false);
 }
 
 /* A mock VFIO cdev node: open reaches vfio.c; before bind its ioctls are
@@ -680,7 +720,13 @@ static void test_read_chk_overflow(void)
         char small[8];
         int ctx = ctx_open();
 
-        if (read(ctx, small, opaque_size(sizeof(small) * 2)) < 0) {
+#if defined(__clang__)
+        /* clang does not call the fortify wrapper: call __read_chk as it would */
+        ssize_t r = plain_read_chk(ctx, small, opaque_size(sizeof(small) * 2), sizeof(small));
+#else
+        ssize_t r = read(ctx, small, opaque_size(sizeof(small) * 2));
+#endif
+        if (r < 0) {
             printf("returned\n");
         }
         return;
