@@ -17,7 +17,8 @@ import os
 import struct
 import sys
 
-import corpus_files
+sys.dont_write_bytecode = True      # run by the tests: write nothing into the tree
+import corpus_files  # noqa: E402
 
 LOST = 1 << 0                # IOMMU_VEVENTQ_FLAG_LOST_EVENTS
 PASID_VALID, LAST_PAGE = 1 << 0, 1 << 1
