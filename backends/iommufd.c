@@ -804,7 +804,8 @@ iova_ranges_into(int fd, uint32_t ioas_id, IOMMUFDIovaRange *ranges, uint32_t ca
  * get_iova_ranges when the first array was too small, out of line: call
  * again with an array as large as the count the kernel gave; ranges can
  * change between calls (another thread attaching a device), so up to 3 more
- * times.  The outputs are written only on success.
+ * times.  *ranges is set only on success (the first call wrote *n_ranges
+ * and *alignment already).
  */
 static bool __attribute__((cold, noinline))
 get_iova_ranges_grow(int fd, uint32_t ioas_id, IOMMUFDIovaRange *out, uint32_t n,
