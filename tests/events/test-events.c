@@ -1012,6 +1012,48 @@ static void test_adopt(Fixture *f, gconstpointer data)
     iommufd_veventq_free(NULL);
 }
 
+/* a callback the teardown test never lets run */
+static gboolean on_faults_unexpected(IOMMUFDFaultq *q, const IOMMUFDFaultBatch *batch,
+                                     const IOMMUFDError *err, void *opaque)
+{
+    (void)q, (void)batch, (void)err, (void)opaque;
+    g_assert_not_reached();
+    return G_SOURCE_REMOVE;
+}
+
+/*
+ * Closing a queue that is in a loop: out of the loop, fd closed, object
+ * destroyed, in that order.  DESTROY answers EBUSY while the queue's fd is
+ * open (asserted first: the rule the order rests on), so a close that
+ * succeeds closed the fd before the destroy; the loop's source is gone
+ * (a source left on a closed fd would poll whatever reuses its number).
+ */
+static void test_teardown_order(Fixture *f, gconstpointer data)
+{
+    GMainContext *ctx = g_main_context_new();
+    IOMMUFDError *err = NULL;
+    uint32_t id;
+    int fd;
+
+    (void)data;
+    g_assert_true(iommufd_backend_alloc_faultq(f->be, &id, &fd, &iommufd_error_abort));
+    g_assert_false(iommufd_backend_free_id(f->be, id, &err));
+    g_assert_cmpint(iommufd_error_get_errno(err), ==, EBUSY);
+    g_clear_pointer(&err, iommufd_error_free);
+
+    IOMMUFDFaultq *q = iommufd_faultq_adopt(f->be, id, fd, 0, &iommufd_error_abort);
+    guint tag = iommufd_faultq_attach(q, ctx, on_faults_unexpected, NULL);
+    g_assert_cmpuint(tag, >, 0);
+    g_assert_nonnull(g_main_context_find_source_by_id(ctx, tag));
+    g_assert_true(iommufd_faultq_close(q, &iommufd_error_abort));
+    g_assert_null(g_main_context_find_source_by_id(ctx, tag));     /* out of the loop */
+    g_assert_cmpint(fcntl(fd, F_GETFD), <, 0);                      /* fd closed */
+    g_assert_false(iommufd_backend_free_id(f->be, id, &err));       /* object destroyed */
+    g_assert_cmpint(iommufd_error_get_errno(err), ==, ENOENT);
+    g_clear_pointer(&err, iommufd_error_free);
+    g_main_context_unref(ctx);
+}
+
 /* ==== fail-Nth over the whole path (mock only) ============================== */
 
 /* The whole path; on any failure, clean up and return false. */
@@ -1155,6 +1197,7 @@ int main(int argc, char **argv)
     ADD("fault/partial-write", test_fault_partial_write);
     ADD("fault/adopt", test_adopt);
     ADD("fault/close-busy", test_fault_close_busy);
+    ADD("fault/teardown-order", test_teardown_order);
     ADD("vevent/adopt", test_vevent_adopt);
     ADD("loop/vevent-free-in-callback", test_vevent_free_in_callback);
     ADD("loop/both-queues", test_loop_both);
