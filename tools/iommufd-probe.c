@@ -147,28 +147,16 @@ static void json_string_raw(Json *j, const char *str)
             continue;
         }
         const char *next = g_utf8_next_char(p);
-        switch (c) {
-        case '"':
-            g_string_append(j->s, "\\\"");
-            break;
-        case '\\':
-            g_string_append(j->s, "\\\\");
-            break;
-        case '\n':
-            g_string_append(j->s, "\\n");
-            break;
-        case '\t':
-            g_string_append(j->s, "\\t");
-            break;
-        case '\r':
-            g_string_append(j->s, "\\r");
-            break;
-        default:
-            if (c < 0x20 || c == 0x7f) {
-                g_string_append_printf(j->s, "\\u%04x", (unsigned int)c);
-            } else {
-                g_string_append_len(j->s, p, next - p);
-            }
+        /* JSON's two-character escapes; other control characters as \u00XX */
+        static const char *const short_esc[128] = {
+            ['"'] = "\\\"", ['\\'] = "\\\\", ['\n'] = "\\n", ['\t'] = "\\t", ['\r'] = "\\r",
+        };
+        if (c < 128 && short_esc[c]) {
+            g_string_append(j->s, short_esc[c]);
+        } else if (c < 0x20 || c == 0x7f) {
+            g_string_append_printf(j->s, "\\u%04x", (unsigned int)c);
+        } else {
+            g_string_append_len(j->s, p, next - p);
         }
         p = next;
     }
